@@ -103,6 +103,18 @@ export interface DrinkListResponse {
   readonly nextToken?: string;
 }
 
+/** One entry of `GET /bars`. */
+export interface BarSummary {
+  /** The bar's name in the form first used. */
+  readonly barName: string;
+}
+
+/** Response of `GET /bars`. */
+export interface BarListResponse {
+  readonly bars: readonly BarSummary[];
+  readonly nextToken?: string;
+}
+
 /** Body of every error response, whatever its status. */
 export interface ErrorResponse {
   /** Stable machine-readable code, for example `InvalidField` or `NotFound`. */

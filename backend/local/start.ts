@@ -1,0 +1,67 @@
+/**
+ * Entry point of `npm start`: runs the whole pipeline on this machine (see embedded.ts) and prints
+ * the demo site's URL, then one line per pipeline step.
+ *
+ * Environment: PORT (default 8080), HOST (default 127.0.0.1), S3_PORT (default PORT + 1, or a free
+ * port when that one is taken), DATA_DIR (default `.data/`), LOG_FORMAT=json to print the handlers'
+ * raw JSON log lines instead of the step lines.
+ */
+import { startEmbedded } from './embedded.js';
+import { formatStep, type PipelineStep } from './steps.js';
+
+function readPort(name: string, fallback?: number): number | undefined {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`${name} is ${JSON.stringify(raw)}; set it to a port number from 0 to 65535`);
+    process.exit(2);
+  }
+
+  return port;
+}
+
+const jsonLogs = process.env.LOG_FORMAT === 'json';
+
+function printStep(step: PipelineStep): void {
+  // With LOG_FORMAT=json the handlers' own lines go to the terminal, so only runtime steps print.
+  if (jsonLogs && step.outcome !== undefined && ['WARN', 'ERROR', 'CRITICAL'].includes(step.outcome)) return;
+
+  const line = formatStep(step);
+  if (step.level === 'error' || step.level === 'warn') console.error(line);
+  else console.log(line);
+}
+
+const embedded = await startEmbedded({
+  dataDir: process.env.DATA_DIR?.trim() || '.data',
+  port: readPort('PORT', 8080),
+  host: process.env.HOST?.trim() || '127.0.0.1',
+  s3Port: readPort('S3_PORT'),
+  passThroughLogs: jsonLogs,
+  onStep: printStep,
+}).catch((error: unknown) => {
+  const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+  console.error(`drink-widgets failed to start: ${error instanceof Error ? error.message : String(error)}${cause}`);
+  process.exit(1);
+});
+
+console.log(`drink-widgets demo at ${embedded.url} (inspector ${embedded.url}inspector.html, data in ${embedded.dataDir})`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) {
+      // A second Ctrl-C skips the graceful stop.
+      process.exit(130);
+    }
+    stopping = true;
+    embedded.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`stop failed: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,211 @@
+/**
+ * Checks on an uploaded original and the renditions made from it, all from the bytes in memory.
+ *
+ * The type comes from the bytes (file-type), never from the object key or the declared type. The
+ * pixel count comes from the header (sharp metadata) before anything is decoded, and the decoder
+ * gets the same limit, so a decompression bomb is rejected without being decoded.
+ */
+import { createHash } from 'node:crypto';
+
+import exifr from 'exifr';
+import { fileTypeFromBuffer } from 'file-type';
+import sharp, { type Metadata, type OutputInfo } from 'sharp';
+
+import { PhotoRejectedError, RejectReason } from './errors.js';
+import type { StoredRendition } from './types.js';
+
+/** MIME types a presigned POST accepts, with the extension of the object key. */
+export const ACCEPTED_TYPES = {
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'image/avif': 'avif',
+  'image/heic': 'heic',
+  'image/heif': 'heif',
+  'image/gif': 'gif',
+} as const;
+
+export type AcceptedType = keyof typeof ACCEPTED_TYPES;
+
+export function isAcceptedType(value: string): value is AcceptedType {
+  return Object.hasOwn(ACCEPTED_TYPES, value);
+}
+
+/** Rendition sizes, by the longest edge in pixels. */
+export const RENDITION_SIZES = { thumb: 320, display: 1600 } as const;
+
+/** Facts the checks read from an accepted original. */
+export interface InspectedImage {
+  readonly contentType: AcceptedType;
+  readonly format: string;
+  /** Width and height as displayed, after EXIF orientation. */
+  readonly width: number;
+  readonly height: number;
+  readonly bytes: number;
+  readonly sha256: string;
+  readonly capturedAt?: string;
+  readonly cameraMake?: string;
+  readonly cameraModel?: string;
+}
+
+export interface RenderedRendition extends Omit<StoredRendition, 'key' | 'bytes'> {
+  readonly data: Buffer;
+}
+
+/** Limits an original must stay within. */
+export interface ImageLimits {
+  readonly maxBytes: number;
+  readonly maxPixels: number;
+}
+
+/**
+ * Groups MIME types a browser may declare for the same bytes: file-type names an iPhone photo
+ * `image/heic` while a browser may send `image/heif`, and image sequences are still photos here.
+ */
+function typeFamily(type: string): string {
+  if (type.startsWith('image/heic') || type.startsWith('image/heif')) return 'heif';
+
+  return type;
+}
+
+function reject(reason: RejectReason, message: string, cause?: unknown): never {
+  throw new PhotoRejectedError(reason, message, cause === undefined ? undefined : { cause });
+}
+
+/** Detects the type from the bytes, checks it against the declared type and the allow-list. */
+async function detectType(bytes: Buffer, declaredType: string): Promise<AcceptedType> {
+  const detected = await fileTypeFromBuffer(bytes);
+  if (detected === undefined) reject(RejectReason.NotAnImage, 'The file is not an image in any format this service reads; upload a JPEG, PNG, WebP, AVIF, HEIC or GIF photo.');
+
+  const contentType = detected.mime.replace(/-sequence$/, '');
+  if (!isAcceptedType(contentType)) {
+    reject(RejectReason.UnsupportedType, `The file is ${detected.mime}, which this service does not accept; upload a JPEG, PNG, WebP, AVIF, HEIC or GIF photo.`);
+  }
+  if (typeFamily(contentType) !== typeFamily(declaredType)) {
+    reject(RejectReason.TypeMismatch, `The file is ${contentType} but was declared as ${declaredType}; request a new upload with contentType ${contentType}.`);
+  }
+
+  return contentType;
+}
+
+/** Reads the header without decoding pixels, and checks the pixel count and the codec. */
+async function readHeader(bytes: Buffer, maxPixels: number): Promise<Metadata> {
+  let metadata: Metadata;
+  try {
+    // The limit is off here because metadata() reads only the header; the check follows below.
+    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    reject(RejectReason.Corrupt, 'The image header cannot be read; the file is damaged or cut off. Upload the photo again.', error);
+  }
+
+  const { width, height } = metadata;
+  if (!width || !height) reject(RejectReason.Corrupt, 'The image header has no width or height; the file is damaged. Upload the photo again.');
+  if (width * height > maxPixels) {
+    reject(RejectReason.TooManyPixels, `The image is ${width}×${height} pixels, more than the ${maxPixels} pixels accepted; upload a smaller photo.`);
+  }
+  // NOTE: prebuilt sharp ships libheif without an HEVC decoder (libde265), so HEIC photos from
+  // phones are rejected here; AVIF-coded HEIF decodes.
+  if (metadata.format === 'heif' && metadata.compression === 'hevc') {
+    reject(RejectReason.UnsupportedHeic, 'HEIC photos (HEVC) cannot be processed; upload the photo as JPEG, for example with the iPhone setting Camera > Formats > Most Compatible.');
+  }
+
+  return metadata;
+}
+
+/** Formats an EXIF time `2011:04:02 18:30:10` as ISO 8601, with the EXIF offset when present. */
+function toCaptureTime(value: unknown, offset: unknown): string | undefined {
+  const match = typeof value === 'string' ? /^(\d{4}):(\d{2}):(\d{2}) (\d{2}):(\d{2}):(\d{2})/.exec(value) : null;
+  if (match === null) return undefined;
+
+  const [, year, month, day, hour, minute, second] = match;
+  // Cameras without a clock write zeros; such a time is no capture time.
+  if (year === '0000' || month === '00' || day === '00') return undefined;
+
+  const zone = typeof offset === 'string' && /^[+-]\d{2}:\d{2}$/.test(offset) ? offset : '';
+
+  return `${year}-${month}-${day}T${hour}:${minute}:${second}${zone}`;
+}
+
+function cleanText(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+
+  const text = value.replace(/\0+$/, '').trim();
+
+  return text.length > 0 ? text : undefined;
+}
+
+/** Reads capture time and camera from EXIF; unreadable EXIF leaves them out instead of failing. */
+async function readExif(bytes: Buffer): Promise<Pick<InspectedImage, 'capturedAt' | 'cameraMake' | 'cameraModel'>> {
+  let tags: Record<string, unknown> | undefined;
+  try {
+    tags = await exifr.parse(bytes, {
+      pick: ['Make', 'Model', 'DateTimeOriginal', 'OffsetTimeOriginal', 'CreateDate'],
+      reviveValues: false,
+      gps: false,
+    });
+  } catch {
+    return {};
+  }
+  if (tags === undefined) return {};
+
+  const capturedAt = toCaptureTime(tags.DateTimeOriginal ?? tags.CreateDate, tags.OffsetTimeOriginal);
+  const cameraMake = cleanText(tags.Make);
+  const cameraModel = cleanText(tags.Model);
+
+  return { ...(capturedAt ? { capturedAt } : {}), ...(cameraMake ? { cameraMake } : {}), ...(cameraModel ? { cameraModel } : {}) };
+}
+
+/** Checks an original and reads what the index stores about it; throws `PhotoRejectedError`. */
+export async function inspectImage(bytes: Buffer, declaredType: string, limits: ImageLimits): Promise<InspectedImage> {
+  if (bytes.length > limits.maxBytes) {
+    reject(RejectReason.TooLarge, `The file has ${bytes.length} bytes, more than the ${limits.maxBytes} bytes accepted; upload a smaller photo.`);
+  }
+
+  const contentType = await detectType(bytes, declaredType);
+  const metadata = await readHeader(bytes, limits.maxPixels);
+  const exif = await readExif(bytes);
+
+  return {
+    contentType,
+    format: metadata.format,
+    width: metadata.autoOrient.width,
+    height: metadata.autoOrient.height,
+    bytes: bytes.length,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    ...exif,
+  };
+}
+
+/**
+ * Renders the renditions. The original is decoded once, turned upright by its EXIF orientation and
+ * scaled to the display size, and every rendition is encoded from that one bitmap. sharp writes no
+ * metadata unless asked, so no EXIF, GPS or XMP reaches a rendition. An animated image contributes
+ * its first frame.
+ */
+export async function renderRenditions(bytes: Buffer, maxPixels: number): Promise<RenderedRendition[]> {
+  let decoded: { data: Buffer; info: OutputInfo };
+  try {
+    // failOn 'warning' (the default, stated because it matters) rejects truncated scans.
+    decoded = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'warning' })
+      .rotate()
+      .resize(RENDITION_SIZES.display, RENDITION_SIZES.display, { fit: 'inside', withoutEnlargement: true })
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+  } catch (error) {
+    reject(RejectReason.Corrupt, 'The image cannot be decoded; the file is damaged or cut off. Upload the photo again.', error);
+  }
+
+  const { width, height, channels } = decoded.info;
+  const raw = { raw: { width, height, channels } };
+  const renditions: RenderedRendition[] = [];
+  for (const [size, edge] of Object.entries(RENDITION_SIZES) as [keyof typeof RENDITION_SIZES, number][]) {
+    const scaled = sharp(decoded.data, raw).resize(edge, edge, { fit: 'inside', withoutEnlargement: true });
+    const jpeg = await scaled.clone().flatten({ background: '#ffffff' }).jpeg({ quality: 82, progressive: true, mozjpeg: true }).toBuffer({ resolveWithObject: true });
+    const webp = await scaled.clone().webp({ quality: 80 }).toBuffer({ resolveWithObject: true });
+    renditions.push({ size, format: 'jpeg', width: jpeg.info.width, height: jpeg.info.height, data: jpeg.data });
+    renditions.push({ size, format: 'webp', width: webp.info.width, height: webp.info.height, data: webp.data });
+  }
+
+  return renditions;
+}
