@@ -51,10 +51,8 @@ async function createUpload(event: APIGatewayProxyEvent): Promise<APIGatewayProx
     Bucket: config.bucketName,
     Key: key,
     Fields: fields,
-    Conditions: [
-      ['content-length-range', 1, config.maxUploadBytes],
-      ...Object.entries(fields).map(([name, value]) => ({ [name]: value })),
-    ],
+    // createPresignedPost (3.1178) adds an exact-match condition for the key and for every field.
+    Conditions: [['content-length-range', 1, config.maxUploadBytes]],
     Expires: config.uploadExpirySeconds,
   });
   // The URL and the policy fields are not logged, because the signature in them grants the upload.

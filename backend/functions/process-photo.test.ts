@@ -163,6 +163,47 @@ describe('process-photo formats', () => {
     });
   }
 
+  it('reads EXIF and orientation of a WebP', async () => {
+    // Prepare
+    const bytes = await sharp({ create: { width: 200, height: 100, channels: 3, background: '#336699' } })
+      .withExif({ IFD0: { Make: 'TestMake', Model: 'TestModel' }, IFD2: { DateTimeOriginal: '2020:01:02 03:04:05' } })
+      .withMetadata({ orientation: 6 })
+      .webp()
+      .toBuffer();
+
+    // Act
+    const uploadId = await api.uploadAndProcess('Format Bar', 'WebP EXIF', bytes, 'image/webp');
+
+    // Assess
+    const photo = (await statusOf(uploadId)).photo;
+    assert.equal(photo?.width, 100);
+    assert.equal(photo?.height, 200);
+    assert.equal(photo?.cameraMake, 'TestMake');
+    assert.equal(photo?.cameraModel, 'TestModel');
+    assert.equal(photo?.capturedAt, '2020-01-02T03:04:05');
+    const display = photo?.renditions?.find((rendition) => rendition.size === 'display' && rendition.format === 'webp');
+    assert.equal(display?.width, 100);
+    assert.equal(display?.height, 200);
+  });
+
+  it('turns an AVIF by its container once', async () => {
+    // Prepare: sharp writes the orientation of a HEIF-family file as the container's irot box.
+    const bytes = await sharp({ create: { width: 200, height: 100, channels: 3, background: '#663399' } }).withMetadata({ orientation: 6 }).avif().toBuffer();
+
+    // Act
+    const uploadId = await api.uploadAndProcess('Format Bar', 'AVIF Rotated', bytes, 'image/avif');
+
+    // Assess
+    const photo = (await statusOf(uploadId)).photo;
+    assert.equal(photo?.width, 100);
+    assert.equal(photo?.height, 200);
+    for (const rendition of photo?.renditions ?? []) {
+      const metadata = await sharp(Buffer.from(await (await fetch(rendition.url)).arrayBuffer())).metadata();
+      assert.equal(metadata.width, 100, `${rendition.size}.${rendition.format} width`);
+      assert.equal(metadata.height, 200, `${rendition.size}.${rendition.format} height`);
+    }
+  });
+
   it('leaves out an all-zero capture time', async () => {
     // Prepare
     const bytes = await readFixture('progressive-zero-date.jpg');

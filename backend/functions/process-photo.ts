@@ -9,7 +9,7 @@
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 
 import { config } from '../shared/config.js';
-import { PhotoRejectedError } from '../shared/errors.js';
+import { PhotoRejectedError, RejectReason } from '../shared/errors.js';
 import { inspectImage, renderRenditions } from '../shared/image.js';
 import { logger } from '../shared/logger.js';
 import { publishMetrics, recordPhotoIndexed, recordPhotoRejected, recordProcessingTime } from '../shared/metrics.js';
@@ -52,9 +52,9 @@ async function processRecord(record: S3EventRecord): Promise<void> {
     return;
   }
   if (record.s3.object.size > config.maxUploadBytes) {
-    // s3rver, and S3 for a key written another way, do not enforce the POST policy; the size in
-    // the event spares the download.
-    const tooLarge = new PhotoRejectedError('TooLarge', `The file has ${record.s3.object.size} bytes, more than the ${config.maxUploadBytes} bytes accepted; upload a smaller photo.`);
+    // s3rver does not enforce the POST policy, and neither does S3 for a key written another way.
+    // The size in the event spares the download.
+    const tooLarge = new PhotoRejectedError(RejectReason.TooLarge, `The file has ${record.s3.object.size} bytes, more than the ${config.maxUploadBytes} bytes accepted; upload a smaller photo.`);
     await reject(key, parts, tooLarge);
 
     return;
@@ -70,7 +70,11 @@ async function processRecord(record: S3EventRecord): Promise<void> {
   const presignTraceId = original.metadata['trace-id'];
   logger.appendKeys({ presignTraceId });
   annotate({ presignTraceId });
-  logger.info('original downloaded', { bytes: original.bytes.length, declaredType: original.declaredType });
+  logger.info('original downloaded', {
+    bytes: original.bytes.length,
+    declaredType: original.declaredType,
+    declaredLength: original.metadata['declared-length'],
+  });
 
   let image: Awaited<ReturnType<typeof inspectImage>>;
   let renditions: Awaited<ReturnType<typeof renderRenditions>>;

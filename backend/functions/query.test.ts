@@ -98,6 +98,7 @@ describe('GET routes', () => {
     { name: 'a limit of zero', resource: '/bars', path: '/bars', query: { limit: '0' }, field: 'limit' },
     { name: 'a limit that is no number', resource: '/bars', path: '/bars', query: { limit: 'ten' }, field: 'limit' },
     { name: 'a forged page token', resource: '/bars', path: '/bars', query: { nextToken: Buffer.from('{"pk":"UPLOAD#x","sk":"UPLOAD"}').toString('base64url') }, field: 'nextToken' },
+    { name: 'a page token of another list', resource: DRINK_ROUTE, path: '/bars/Rum%20%2F%20Bar/drinks/50%25%2B1%20Sour', query: { nextToken: Buffer.from('{"pk":"BAR#rum / bar","sk":"DRINK#50%+1 sour"}').toString('base64url') }, field: 'nextToken' },
     { name: 'a page token that is no JSON', resource: '/bars', path: '/bars', query: { nextToken: '!!!' }, field: 'nextToken' },
     { name: 'a name of 101 characters', resource: DRINK_ROUTE, path: `/bars/${'x'.repeat(101)}/drinks/Ale`, field: 'barName' },
     { name: 'a control character in a name', resource: DRINK_ROUTE, path: '/bars/Bar/drinks/Ale%00', field: 'drinkName' },

@@ -8,11 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
 
 import type { CreateUploadResponse, DrinkResponse, UploadStatusResponse } from '../shared/api.js';
 import { startEmbedded, type Embedded } from './embedded.js';
 import type { PipelineStep } from './steps.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './storage.js';
 
 const BAR = "Harry's Bar";
 const DRINK = 'Gin+Tonic 100%';
@@ -154,10 +156,42 @@ describe('startEmbedded', () => {
     assert.ok(status.reason);
   });
 
+  it('rejects a POST that breaks its policy', async () => {
+    // Prepare
+    assert.ok(embedded);
+    const origin = new URL(embedded.url).origin;
+    const response = await fetch(`${embedded.apiUrl}/uploads`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Origin: origin },
+      body: JSON.stringify({ barName: BAR, drinkName: DRINK, contentType: 'image/jpeg', contentLength: photo.length }),
+    });
+    const presign = (await response.json()) as CreateUploadResponse;
+    const stepsBefore = steps.length;
+    const post = (override: Record<string, string>) => {
+      const form = new FormData();
+      for (const [name, value] of Object.entries({ ...presign.fields, ...override })) form.append(name, value);
+      form.append('file', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), 'photo');
+      return fetch(presign.url, { method: 'POST', body: form, headers: { Origin: origin } });
+    };
+
+    // Act
+    const otherKey = await post({ key: presign.fields.key?.replace('photos/', 'photos/x') ?? '' });
+    const otherType = await post({ 'Content-Type': 'image/png' });
+
+    // Assess
+    assert.equal(otherKey.status, 403);
+    assert.match(await otherKey.text(), /<Code>AccessDenied<\/Code>/);
+    assert.equal(otherKey.headers.get('access-control-allow-origin'), origin);
+    assert.equal(otherType.status, 403);
+    await embedded.idle();
+    assert.deepEqual(steps.slice(stepsBefore), []);
+  });
+
   it('keeps the photo across a restart on the same folder', async () => {
     // Prepare
     assert.ok(embedded);
     const before = await fetchDrink(embedded);
+    const previous = { url: embedded.url, s3Endpoint: embedded.s3Endpoint };
     await embedded.stop();
     embedded = undefined;
 
@@ -168,5 +202,61 @@ describe('startEmbedded', () => {
     // Assess
     assert.equal(afterRestart.status, 200);
     assert.equal(afterRestart.body.photo.uploadId, before.body.photo.uploadId);
+    assert.equal(embedded.url, previous.url);
+    assert.equal(embedded.s3Endpoint, previous.s3Endpoint);
+  });
+});
+
+describe('startEmbedded with a failing process-photo', () => {
+  let dataDir: string;
+  let embedded: Embedded | undefined;
+
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'drink-embedded-failing-'));
+  });
+
+  after(async () => {
+    await embedded?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('writes the event to the failure file', async () => {
+    // Prepare
+    const steps: PipelineStep[] = [];
+    let attempts = 0;
+    const unused = async () => ({ statusCode: 500, body: '{}' });
+    embedded = await startEmbedded({
+      dataDir,
+      port: 0,
+      retryDelaysMs: [20, 40],
+      onStep: (step) => steps.push(step),
+      handlers: {
+        presign: unused,
+        query: unused,
+        processPhoto: async () => {
+          attempts++;
+          throw new Error('the image library is missing');
+        },
+      },
+    });
+    const s3 = new S3Client({ endpoint: embedded.s3Endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, forcePathStyle: true });
+    const key = 'photos/Bar/Drink/0b3c7f2e-1d4a-4c8e-9f00-123456789abc.jpg';
+
+    // Act
+    await s3.send(new PutObjectCommand({ Bucket: embedded.bucketName, Key: key, Body: 'not processed', ContentType: 'image/jpeg' }));
+    await s3.send(new PutObjectCommand({ Bucket: embedded.bucketName, Key: 'renditions/x/display.jpeg', Body: 'ignored' }));
+    s3.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await embedded.idle();
+    const response = await fetch(`${embedded.url}_local/failed-events`);
+    const body = (await response.json()) as { events: { requestPayload: { Records: { s3: { object: { key: string } } }[] } }[] };
+
+    // Assess
+    assert.equal(attempts, 3);
+    assert.deepEqual(steps.filter((step) => step.step === 'process-photo').map((step) => step.outcome), ['retry', 'retry', 'failed']);
+    assert.equal(body.events.length, 1);
+    assert.equal(body.events[0]?.requestPayload.Records[0]?.s3.object.key, key);
+    const lines = (await readFile(embedded.failureFile, 'utf8')).trim().split('\n');
+    assert.equal(lines.length, 1);
   });
 });

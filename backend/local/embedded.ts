@@ -5,10 +5,9 @@
  * originals reach process-photo as asynchronous invocations, and traces and logs are kept in
  * memory for the inspector.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,6 +20,7 @@ import { createInspectorApi } from './inspector-api.js';
 import { installTraceContext, lambdaEnvironment, LocalFunction, type LambdaHandler } from './lambda-runtime.js';
 import { LogBuffer, startLogCapture, type LogEntry } from './log-capture.js';
 import { AsyncDelivery, matchesPhotoNotification, toAwsRecord, type AttemptReport, type S3rverEvent } from './s3-events.js';
+import { installS3Front } from './s3-front.js';
 import { createStaticFiles } from './static-files.js';
 import { formatDuration, type PipelineStep } from './steps.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startStorage, type Storage } from './storage.js';
@@ -90,7 +90,10 @@ const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let processPorts: { port: number; s3Port: number; dynamoPort: number; daemonPort: number } | undefined;
 let running = false;
 
-/** Starts the whole pipeline; see the module comment. Only one instance may run in a process at a time. */
+/**
+ * Starts the whole pipeline; see the module comment. Only one instance may run in a process at a
+ * time, and a later start in the same process reuses the ports of the first.
+ */
 export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded> {
   if (running) throw new Error('startEmbedded is already running in this process; stop the running instance first');
   running = true;
@@ -122,7 +125,7 @@ async function start(options: EmbeddedOptions): Promise<Embedded> {
       response.end(JSON.stringify({ error: 'InternalError', message: 'the local runtime failed; see the terminal' }));
     });
   });
-  const port = await listen(server, options.port ?? processPorts?.port ?? 8080, host);
+  const port = await listen(server, portForThisStart('port', options.port ?? 8080, processPorts?.port), host);
   const origins = [...new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://${host}:${port}`])];
 
   let storage: Storage | undefined;
@@ -181,7 +184,13 @@ async function start(options: EmbeddedOptions): Promise<Embedded> {
         onStep({ at: Date.now(), step: 'runtime', outcome: 'error', level: 'error', fields: [['', `failed to write ${failureFile}: ${error.message}`]] }),
     });
 
-    const s3Requests = trackRequestStart(storage.s3rver);
+    const s3Requests = installS3Front(storage.s3rver, {
+      bucket: storage.bucketName,
+      secrets: { [LOCAL_CREDENTIALS.accessKeyId]: LOCAL_CREDENTIALS.secretAccessKey },
+      allowedOrigins: origins,
+      // The form fields around the file take a few kilobytes; 1 MiB leaves room for any policy.
+      maxBodyBytes: () => Number(process.env.MAX_UPLOAD_BYTES || 20 * 1024 * 1024) + 1024 * 1024,
+    });
     (storage.s3rver as unknown as EventEmitter).on('event', (event: S3rverEvent) => {
       for (const record of event.Records) {
         if (!matchesPhotoNotification(record)) continue;
@@ -254,6 +263,20 @@ async function start(options: EmbeddedOptions): Promise<Embedded> {
   }
 }
 
+/**
+ * Returns the port to use: the requested one on the first start in this process, and the port of
+ * the first start afterwards, because the handlers keep the endpoints and origins they read then.
+ */
+function portForThisStart(name: string, requested: number, previous: number | undefined): number {
+  if (previous === undefined) return requested;
+  if (requested === 0 || requested === previous) return previous;
+
+  throw new Error(
+    `${name} ${requested} differs from port ${previous} of the first start in this process; ` +
+      'the handlers keep the endpoints they read when first imported, so pass 0 or the same port, or use a new process',
+  );
+}
+
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolvePort, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
@@ -281,17 +304,30 @@ async function startStorageWithFallback(options: EmbeddedOptions, dataDir: strin
     allowedOrigins: origins,
     dynamoPort: processPorts?.dynamoPort ?? 0,
   };
-  const explicitPort = options.s3Port ?? processPorts?.s3Port;
-  if (explicitPort !== undefined) return startStorage({ ...common, s3Port: explicitPort });
-
-  const preferred = port === 0 ? 0 : port + 1;
-  try {
-    return await startStorage({ ...common, s3Port: preferred });
-  } catch (error) {
-    if (preferred === 0) throw error;
-
-    return startStorage({ ...common, s3Port: 0 });
+  if (processPorts !== undefined) {
+    return startStorage({ ...common, s3Port: portForThisStart('s3Port', options.s3Port ?? 0, processPorts.s3Port) });
   }
+  if (options.s3Port !== undefined) {
+    if (options.s3Port !== 0 && !(await isPortFree(options.s3Port))) {
+      throw new Error(`S3 port ${options.s3Port} is taken; choose a free one with S3_PORT, or leave S3_PORT unset`);
+    }
+
+    return startStorage({ ...common, s3Port: options.s3Port });
+  }
+
+  // s3rver 3.7 reports a taken port as an uncaught 'error' event, so the port is checked first.
+  const preferred = port === 0 || port === 65535 ? 0 : port + 1;
+  const s3Port = preferred !== 0 && (await isPortFree(preferred)) ? preferred : 0;
+
+  return startStorage({ ...common, s3Port });
+}
+
+function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolveFree) => {
+    const probe = createNetServer();
+    probe.once('error', () => resolveFree(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolveFree(true)));
+  });
 }
 
 /**
@@ -335,26 +371,6 @@ async function importHandlers(): Promise<Handlers> {
     processPhoto: processPhoto.handler as Handlers['processPhoto'],
     query: query.handler as Handlers['query'],
   };
-}
-
-/**
- * Marks every request to s3rver with the time it arrived, readable from s3rver's synchronous
- * `event` emission. s3rver's own listener is moved inside a wrapper that runs it in the store.
- */
-function trackRequestStart(s3rver: unknown): AsyncLocalStorage<{ startedAt: number }> {
-  const storage = new AsyncLocalStorage<{ startedAt: number }>();
-  const httpServer = (s3rver as { httpServer?: Server }).httpServer;
-  if (httpServer === undefined) return storage;
-
-  const listeners = httpServer.listeners('request') as ((request: IncomingMessage, response: ServerResponse) => void)[];
-  httpServer.removeAllListeners('request');
-  httpServer.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    storage.run({ startedAt: Date.now() }, () => {
-      for (const listener of listeners) listener.call(httpServer, request, response);
-    });
-  });
-
-  return storage;
 }
 
 function errorText(error: unknown): string {

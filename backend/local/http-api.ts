@@ -1,8 +1,8 @@
 /**
  * The local stand-in for the API Gateway REST API: turns HTTP requests under the API's base path
  * into proxy events (payload format 1.0), invokes the handler of the matched resource and writes its
- * result back. Preflight requests, unknown resources, wrong methods and oversized bodies are
- * answered here, as the gateway would, with the `{ error, message }` body of the API's other errors.
+ * result back. For preflight requests, unknown resources, wrong methods and oversized bodies the
+ * adapter responds itself, as the gateway would, with the `{ error, message }` body of the API.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';

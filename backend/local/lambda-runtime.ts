@@ -3,10 +3,10 @@
  * per-invocation trace context so Powertools and the X-Ray SDK behave as in Lambda.
  *
  * In Lambda the runtime interface client sets the trace header of each invocation in
- * `@aws/lambda-invoke-store` (read by Powertools 2.36 and aws-xray-sdk-core 3.12 before they fall
- * back to `_X_AMZN_TRACE_ID`), and the X-Ray SDK hangs the handler's subsegments under a facade
- * segment whose id is the `Parent` of that header. Lambda itself sends the function's segment. This
- * module does the same locally, with one facade per invocation in its own X-Ray context, so two
+ * `@aws/lambda-invoke-store`. Powertools 2.36 and aws-xray-sdk-core 3.12 read it there before they
+ * fall back to `_X_AMZN_TRACE_ID`. The X-Ray SDK hangs the handler's subsegments under a facade
+ * segment whose id is the `Parent` of that header, and Lambda itself sends the function's segment.
+ * This module does the same locally, with one facade per invocation in its own X-Ray context, so two
  * invocations running at once each keep their own trace id.
  *
  * All handlers share one process, like invocations multiplexed on a Lambda Managed Instance, so the
@@ -15,6 +15,8 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+
+import type { InvokeStoreBase } from '@aws/lambda-invoke-store';
 
 import type { Context } from 'aws-lambda';
 
@@ -61,7 +63,7 @@ export interface InvocationResult<TResult> {
   readonly startedAt: number;
   readonly durationMs: number;
   readonly result?: TResult;
-  /** What the handler threw, or the timeout; undefined on success. */
+  /** The handler's error or the timeout error; undefined on success. */
   readonly error?: Error;
 }
 
@@ -104,8 +106,8 @@ let traceContextRunner: RunInTraceContext | undefined;
 export async function installTraceContext(daemonAddress: string): Promise<void> {
   if (traceContextRunner !== undefined) return;
 
-  const { InvokeStore, InvokeStoreBase } = await import('@aws/lambda-invoke-store');
-  const invokeStore = await getMultiInvokeStore(InvokeStore);
+  const { InvokeStoreBase } = await import('@aws/lambda-invoke-store');
+  const invokeStore = await getMultiInvokeStore();
 
   const xrayModule = await import('aws-xray-sdk-core');
   const xray = xrayModule.default;
@@ -129,28 +131,51 @@ export async function installTraceContext(daemonAddress: string): Promise<void> 
   };
 }
 
-type InvokeStoreInstance = Awaited<ReturnType<typeof import('@aws/lambda-invoke-store').InvokeStore.getInstanceAsync>>;
-
 /**
- * Returns the process-wide invoke store, made the multi-invocation kind that keeps each
- * invocation's values in an AsyncLocalStorage. The AWS SDK creates the store on its first request
- * (to read the trace header), as the single-invocation kind unless `AWS_LAMBDA_MAX_CONCURRENCY` was
- * already set, so a single store found here is replaced. The SDK keeps its own reference to the
- * old one, which only matters when `AWS_LAMBDA_FUNCTION_NAME` is set, and locally it is not.
+ * Returns the process-wide invoke store (`globalThis.awslambda.InvokeStore`), which Powertools and
+ * the X-Ray SDK read, as the multi-invocation kind that keeps each invocation's values in an
+ * AsyncLocalStorage. The AWS SDK creates the store on its first request, as the single-invocation
+ * kind unless `AWS_LAMBDA_MAX_CONCURRENCY` was set by then. The package caches that instance, so a
+ * single store found here is replaced by one built on the package's base class. The AWS SDK
+ * keeps its reference to the old store, read only when `AWS_LAMBDA_FUNCTION_NAME` is set, which
+ * the local runtime leaves unset.
  */
-async function getMultiInvokeStore(
-  invokeStoreNamespace: typeof import('@aws/lambda-invoke-store').InvokeStore,
-): Promise<InvokeStoreInstance> {
-  const isMulti = (store: unknown) => typeof store === 'object' && store !== null && 'als' in store;
-  const global = globalThis as { awslambda?: { InvokeStore?: unknown } };
-  if (global.awslambda?.InvokeStore !== undefined && !isMulti(global.awslambda.InvokeStore)) {
-    delete global.awslambda.InvokeStore;
+async function getMultiInvokeStore(): Promise<InvokeStoreBase> {
+  const { InvokeStore, InvokeStoreBase: Base } = await import('@aws/lambda-invoke-store');
+  const global = globalThis as { awslambda?: { InvokeStore?: InvokeStoreBase } };
+  const existing = global.awslambda?.InvokeStore ?? (await InvokeStore.getInstanceAsync(true));
+  if ('als' in existing) return existing;
+
+  class MultiInvokeStore extends Base {
+    readonly als = new AsyncLocalStorage<Record<string | symbol, unknown>>();
+
+    getContext() {
+      return this.als.getStore();
+    }
+
+    hasContext() {
+      return this.als.getStore() !== undefined;
+    }
+
+    get<T = unknown>(key: string | symbol): T | undefined {
+      return this.als.getStore()?.[key] as T | undefined;
+    }
+
+    set<T = unknown>(key: string | symbol, value: T): void {
+      if (this.isProtectedKey(key)) throw new Error(`Cannot modify protected Lambda context field: ${String(key)}`);
+
+      const store = this.als.getStore();
+      if (store === undefined) throw new Error('No context available');
+      store[key] = value;
+    }
+
+    run<T>(context: Record<string | symbol, unknown>, fn: () => T): T {
+      return this.als.run(context, fn);
+    }
   }
 
-  const store = await invokeStoreNamespace.getInstanceAsync(true);
-  if (!isMulti(store)) {
-    throw new Error('the invoke store was created for single invocations before the local runtime started; start the runtime before other code imports @aws/lambda-invoke-store');
-  }
+  const store = new MultiInvokeStore();
+  (global.awslambda ??= {}).InvokeStore = store;
 
   return store;
 }
@@ -158,8 +183,8 @@ async function getMultiInvokeStore(
 /**
  * Wraps an invoke store context so that a segment Powertools stores in it also becomes the active
  * segment of the invocation's X-Ray context. With `AWS_LAMBDA_MAX_CONCURRENCY` set, Powertools
- * Tracer keeps its active segment only in the invoke store, while the X-Ray SDK's AWS client patch
- * reads the X-Ray context; without the mirror, SDK calls would hang under the facade instead of
+ * Tracer keeps its active segment only in the invoke store, but the X-Ray SDK's AWS client patch
+ * reads the X-Ray context. Without the mirror, SDK calls would hang under the facade instead of
  * under the handler's subsegment that made them.
  */
 function mirrorActiveSegment(
@@ -222,7 +247,7 @@ export class LocalFunction<TEvent, TResult> {
     this.#traceSink = options.traceSink;
   }
 
-  /** Runs the handler once; it never throws, the handler's error comes back in `error`. */
+  /** Runs the handler once. A handler error or a timeout comes back in `error` instead of a rejection. */
   async invoke(event: TEvent, options: InvokeOptions = {}): Promise<InvocationResult<TResult>> {
     const requestId = randomUUID();
     const traceId = options.traceId ?? newTraceId();

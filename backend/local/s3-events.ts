@@ -1,8 +1,8 @@
 /**
- * S3 event notifications of the embedded default: s3rver's `event` records rewritten into the
- * shape AWS sends, filtered like the CDK app's notification (ObjectCreated under `photos/`), and
- * delivered to process-photo the way Lambda handles an asynchronous invocation: retried twice,
- * then written to a failure file, the local twin of the on-failure SQS destination.
+ * S3 event notifications of the embedded default. s3rver's `event` records are rewritten into the
+ * shape AWS sends and filtered like the CDK app's notification (ObjectCreated under `photos/`).
+ * They reach process-photo the way Lambda handles an asynchronous invocation: retried twice, then
+ * written to a failure file, the local twin of the on-failure SQS destination.
  */
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -90,7 +90,7 @@ export function toAwsRecord(record: S3rverEventRecord, options: EventShapeOption
   } as S3EventRecord;
 }
 
-/** Whether the CDK app's notification (ObjectCreated, prefix `photos/`) would send this record. */
+/** Returns true when the CDK app's notification (ObjectCreated, prefix `photos/`) would send this record. */
 export function matchesPhotoNotification(record: S3rverEventRecord): boolean {
   return record.eventName.startsWith('ObjectCreated:') && record.s3.object.key.startsWith(ORIGINALS_PREFIX);
 }

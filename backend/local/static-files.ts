@@ -1,7 +1,7 @@
 /**
  * Serves the demo site, the CDN bundle and the inspector from folders on disk. A request path is
- * resolved inside each folder in turn; paths with `..` segments, backslashes or NUL are rejected
- * before any file is opened, so nothing outside the folders is ever read.
+ * resolved inside each folder in turn. Paths with `..` segments, backslashes or NUL are rejected
+ * before any file is opened, and a symbolic link leading out of its folder is not followed.
  */
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';

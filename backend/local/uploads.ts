@@ -1,6 +1,6 @@
 /**
- * What the embedded runtime saw of each recent upload: the presign call, the upload to S3 and each
- * process-photo invocation, with their trace ids. The inspector reads it; it lives in memory only.
+ * Registry of recent uploads as the embedded runtime saw them: the presign call, the upload to S3
+ * and each process-photo invocation, with their trace ids. The inspector reads it from memory.
  */
 
 export type UploadStage = 'presigned' | 'uploaded' | 'processing' | 'indexed' | 'rejected' | 'pending' | 'failed';
@@ -39,7 +39,7 @@ export interface UploadRecord {
   /** Epoch milliseconds the runtime first saw the upload. */
   readonly firstSeenAt: number;
   stage: UploadStage;
-  /** Why the pipeline rejected the photo, from the status the query handler returns. */
+  /** Reason the pipeline rejected the photo, from the status the query handler returns. */
   reason?: string;
   presign?: PresignStep;
   upload?: UploadStep;

@@ -1,7 +1,7 @@
 /**
- * A local stand-in for the X-Ray daemon: a UDP server on 127.0.0.1 that takes what the X-Ray SDKs
- * send (each datagram is the header `{"format":"json","version":1}`, a newline and one segment or
- * subsegment document) and keeps the most recent traces in memory.
+ * A local stand-in for the X-Ray daemon: a UDP server on 127.0.0.1 that keeps the most recent
+ * traces in memory. Each datagram the X-Ray SDKs send is the header
+ * `{"format":"json","version":1}`, a newline and one segment or subsegment document.
  */
 import { createSocket, type Socket } from 'node:dgram';
 

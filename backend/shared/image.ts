@@ -14,6 +14,10 @@ import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { PhotoRejectedError, RejectReason } from './errors.js';
 import type { StoredRendition } from './types.js';
 
+// libvips caches operations and their results per process. Each photo is decoded once and never
+// again, so the cache would only grow the memory of a long-lived Lambda execution environment.
+sharp.cache(false);
+
 /** MIME types a presigned POST accepts, with the extension of the object key. */
 export const ACCEPTED_TYPES = {
   'image/jpeg': 'jpg',
@@ -59,8 +63,8 @@ export interface ImageLimits {
 }
 
 /**
- * Groups MIME types a browser may declare for the same bytes: file-type names an iPhone photo
- * `image/heic` while a browser may send `image/heif`, and image sequences are still photos here.
+ * Maps a MIME type to its family, because file-type names an iPhone photo `image/heic` while a
+ * browser may send `image/heif`. Image sequences count as photos here.
  */
 function typeFamily(type: string): string {
   if (type.startsWith('image/heic') || type.startsWith('image/heif')) return 'heif';
@@ -134,17 +138,30 @@ function cleanText(value: unknown): string | undefined {
   return text.length > 0 ? text : undefined;
 }
 
-/** Reads capture time and camera from EXIF; unreadable EXIF leaves them out instead of failing. */
-async function readExif(bytes: Buffer): Promise<Pick<InspectedImage, 'capturedAt' | 'cameraMake' | 'cameraModel'>> {
-  let tags: Record<string, unknown> | undefined;
+const EXIF_TAGS = ['Make', 'Model', 'DateTimeOriginal', 'OffsetTimeOriginal', 'CreateDate'];
+
+/** Parses the EXIF tags of interest, or returns undefined when there are none or they are unreadable. */
+async function parseExif(input: Buffer): Promise<Record<string, unknown> | undefined> {
   try {
-    tags = await exifr.parse(bytes, {
-      pick: ['Make', 'Model', 'DateTimeOriginal', 'OffsetTimeOriginal', 'CreateDate'],
-      reviveValues: false,
-      gps: false,
-    });
+    return await exifr.parse(input, { pick: EXIF_TAGS, reviveValues: false, gps: false });
   } catch {
-    return {};
+    return undefined;
+  }
+}
+
+/**
+ * Reads capture time and camera from EXIF. exifr 7 reads no WebP and misses the EXIF of some AVIF
+ * files, so the EXIF block sharp extracts from the header is parsed as TIFF when the file itself
+ * yields none of the tags. Unreadable EXIF leaves the
+ * fields out instead of failing.
+ */
+async function readExif(bytes: Buffer, exifBlock: Buffer | undefined): Promise<Pick<InspectedImage, 'capturedAt' | 'cameraMake' | 'cameraModel'>> {
+  let tags = await parseExif(bytes);
+  const found = (candidate: Record<string, unknown> | undefined) => EXIF_TAGS.some((tag) => candidate?.[tag] !== undefined);
+  if (!found(tags) && exifBlock !== undefined) {
+    // sharp returns the EXIF block as stored: JPEG and AVIF prefix it with `Exif\0\0`, WebP does not.
+    const tiff = exifBlock.subarray(0, 4).toString('latin1') === 'Exif' ? exifBlock.subarray(6) : exifBlock;
+    tags = await parseExif(tiff);
   }
   if (tags === undefined) return {};
 
@@ -155,7 +172,7 @@ async function readExif(bytes: Buffer): Promise<Pick<InspectedImage, 'capturedAt
   return { ...(capturedAt ? { capturedAt } : {}), ...(cameraMake ? { cameraMake } : {}), ...(cameraModel ? { cameraModel } : {}) };
 }
 
-/** Checks an original and reads what the index stores about it; throws `PhotoRejectedError`. */
+/** Checks an original and returns what the index stores about it. Throws `PhotoRejectedError` to reject it. */
 export async function inspectImage(bytes: Buffer, declaredType: string, limits: ImageLimits): Promise<InspectedImage> {
   if (bytes.length > limits.maxBytes) {
     reject(RejectReason.TooLarge, `The file has ${bytes.length} bytes, more than the ${limits.maxBytes} bytes accepted; upload a smaller photo.`);
@@ -163,7 +180,7 @@ export async function inspectImage(bytes: Buffer, declaredType: string, limits: 
 
   const contentType = await detectType(bytes, declaredType);
   const metadata = await readHeader(bytes, limits.maxPixels);
-  const exif = await readExif(bytes);
+  const exif = await readExif(bytes, metadata.exif);
 
   return {
     contentType,

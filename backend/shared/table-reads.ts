@@ -29,13 +29,16 @@ function encodeToken(lastKey: Record<string, unknown> | undefined): string | und
   return lastKey === undefined ? undefined : Buffer.from(JSON.stringify(lastKey)).toString('base64url');
 }
 
-/** Decodes a page token, checking that it continues a query of partition `pk`. */
-function decodeToken(token: string | undefined, pk: string): Record<string, unknown> | undefined {
+/**
+ * Decodes a page token, checking that it continues a query of partition `pk` whose sort keys start
+ * with `skPrefix`. A token of another list would make DynamoDB fail the query instead.
+ */
+function decodeToken(token: string | undefined, pk: string, skPrefix: string): Record<string, unknown> | undefined {
   if (token === undefined || token === '') return undefined;
 
   try {
     const key: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (typeof key === 'object' && key !== null && (key as { pk?: unknown }).pk === pk && typeof (key as { sk?: unknown }).sk === 'string') {
+    if (typeof key === 'object' && key !== null && (key as { pk?: unknown }).pk === pk && String((key as { sk?: unknown }).sk).startsWith(skPrefix)) {
       return key as Record<string, unknown>;
     }
   } catch {
@@ -48,6 +51,8 @@ function decodeToken(token: string | undefined, pk: string): Record<string, unkn
 interface SortKeyRange {
   readonly expression: string;
   readonly values: Record<string, string>;
+  /** Prefix that every sort key in the range starts with. */
+  readonly prefix: string;
 }
 
 async function queryPage<T>(pk: string, range: SortKeyRange | undefined, limit: number, token: string | undefined, newestFirst: boolean): Promise<Page<T>> {
@@ -59,7 +64,7 @@ async function queryPage<T>(pk: string, range: SortKeyRange | undefined, limit: 
       ExpressionAttributeValues: { ':pk': pk, ...range?.values },
       Limit: limit,
       ScanIndexForward: !newestFirst,
-      ExclusiveStartKey: decodeToken(token, pk),
+      ExclusiveStartKey: decodeToken(token, pk, range?.prefix ?? ''),
     }),
   );
   const nextToken = encodeToken(result.LastEvaluatedKey);
@@ -74,20 +79,20 @@ export async function listEarlierPhotos(drink: DrinkItem, limit: number, token?:
 
   // Every earlier photo's sort key lies between the bare prefix and the latest photo's order. The
   // latest photo itself, `<prefix><order>#<uploadId>`, sorts just above that bound.
-  return queryPage(pk, { expression: '#sk BETWEEN :from AND :to', values: { ':from': prefix, ':to': `${prefix}${drink.latestOrder}` } }, limit, token, true);
+  return queryPage(pk, { expression: '#sk BETWEEN :from AND :to', values: { ':from': prefix, ':to': `${prefix}${drink.latestOrder}` }, prefix }, limit, token, true);
 }
 
 export async function listDrinks(barName: string, prefix: string, limit: number, token?: string): Promise<Page<DrinkItem>> {
   const { pk } = keys.drink(barName, 'x');
   const skPrefix = prefix === '' ? 'DRINK#' : `DRINK#${toKeyPart(prefix)}`;
 
-  return queryPage(pk, { expression: 'begins_with(#sk, :prefix)', values: { ':prefix': skPrefix } }, limit, token, false);
+  return queryPage(pk, { expression: 'begins_with(#sk, :prefix)', values: { ':prefix': skPrefix }, prefix: skPrefix }, limit, token, false);
 }
 
 export async function listBars(prefix: string, limit: number, token?: string): Promise<Page<BarItem>> {
   if (prefix === '') return queryPage(BARS_PARTITION, undefined, limit, token, false);
 
-  return queryPage(BARS_PARTITION, { expression: 'begins_with(#sk, :prefix)', values: { ':prefix': toKeyPart(prefix) } }, limit, token, false);
+  return queryPage(BARS_PARTITION, { expression: 'begins_with(#sk, :prefix)', values: { ':prefix': toKeyPart(prefix) }, prefix: toKeyPart(prefix) }, limit, token, false);
 }
 
 /** Returns the bars-list item of a bar, which exists once the bar has an indexed photo. */

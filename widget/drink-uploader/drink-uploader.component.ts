@@ -138,7 +138,6 @@ export class DrinkUploader extends LitElement {
   private formDisabled = false;
   private touch = false;
 
-
   private readonly internals: ElementInternals;
   private readonly suggestions = new SuggestionsController(this, () => this.client);
   private client?: ApiClient;
@@ -161,22 +160,27 @@ export class DrinkUploader extends LitElement {
     return this.uploadId ?? '';
   }
 
+  /** The form the element belongs to, if any. */
   get form(): HTMLFormElement | null {
     return this.internals.form;
   }
 
+  /** Validity of the element in its form; `valueMissing` while `required` and no photo is indexed. */
   get validity(): ValidityState {
     return this.internals.validity;
   }
 
+  /** Message the browser shows when the form is submitted while the element is invalid. */
   get validationMessage(): string {
     return this.internals.validationMessage;
   }
 
+  /** Returns whether the element is valid, firing `invalid` on it when it is not. */
   checkValidity(): boolean {
     return this.internals.checkValidity();
   }
 
+  /** Returns whether the element is valid, and shows the validation message when it is not. */
   reportValidity(): boolean {
     return this.internals.reportValidity();
   }
@@ -201,10 +205,10 @@ export class DrinkUploader extends LitElement {
     if (!this.api) console.warn('<drink-uploader> has no api attribute, so it cannot upload. Set it to the API base URL, such as "/api".');
   }
 
+  /** Aborts work in progress, because events from a detached element would reach no page. */
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.controller?.abort();
-    this.setPreview(undefined);
+    if (BUSY.includes(this.phase)) this.reset();
   }
 
   formResetCallback(): void {
@@ -277,7 +281,7 @@ export class DrinkUploader extends LitElement {
 
   private handlePaste = (event: ClipboardEvent): void => {
     const file = event.clipboardData?.files[0];
-    // A paste into the name inputs stays text, even when the clipboard also holds a file.
+    // A paste into the name inputs stays text, even when the clipboard also contains a file.
     if (!file || this.isDisabled || event.composedPath()[0] instanceof HTMLInputElement) return;
     event.preventDefault();
     void this.handleFile(file);
@@ -356,8 +360,7 @@ export class DrinkUploader extends LitElement {
     const drinkName = this.drink;
     if (!barName || !drinkName) {
       this.invalidField = barName ? 'drink' : 'bar';
-      this.message = barName ? text.errorDrinkMissing : text.errorBarMissing;
-      this.announcement = this.message;
+      this.fail(barName ? text.errorDrinkMissing : text.errorBarMissing, this.phase);
       this.find(`#${this.invalidField}`)?.focus();
       return;
     }
@@ -545,11 +548,15 @@ export class DrinkUploader extends LitElement {
     const text = this.text;
     const phase = this.phase;
     const showDropzone = phase === 'idle' || phase === 'preparing';
-    const messageClass = phase === 'indexed' ? 'success' : this.invalidField || phase === 'error' || phase === 'rejected' || (phase === 'idle' && this.message) ? 'error' : 'muted';
-    const status = phase === 'uploading' ? format(text.uploading, { percent: this.percent })
-      : phase === 'processing' ? text.processing
-      : phase === 'preparing' ? text.preparing
-      : this.message;
+    const failed = this.invalidField || phase === 'error' || phase === 'rejected' || (phase === 'idle' && this.message);
+    let messageClass = failed ? 'error' : 'muted';
+    if (phase === 'indexed') messageClass = 'success';
+    const progressMessages: Partial<Record<Phase, string>> = {
+      preparing: text.preparing,
+      uploading: format(text.uploading, { percent: this.percent }),
+      processing: text.processing,
+    };
+    const status = progressMessages[phase] ?? this.message;
 
     // The whole element takes a dropped file, not only the drop zone, so a visitor can drop a
     // replacement onto the preview. The live region stays outside the aria-busy box, because some

@@ -158,10 +158,15 @@ export class DrinkViewer extends LitElement {
   private handleIndexed = (event: DrinkIndexedEvent): void => {
     const { barName, drinkName } = event.detail;
     if (!this.bar || !sameName(barName, this.bar)) return;
-    if (this.drink ? sameName(drinkName, this.drink) : this.view === 'list' || this.view === 'empty') void this.load();
+    const showsIt = this.drink ? sameName(drinkName, this.drink) : this.view === 'list' || this.view === 'empty';
+    if (showsIt) void this.load(true);
   };
 
-  private async load(): Promise<void> {
+  /**
+   * Loads the drink, or the bar's list when no drink is set. A `quiet` load keeps the old content
+   * on screen until the new content arrives.
+   */
+  private async load(quiet = false): Promise<void> {
     this.controller?.abort();
     const client = this.client;
     const bar = this.bar.trim();
@@ -174,15 +179,17 @@ export class DrinkViewer extends LitElement {
     const controller = new AbortController();
     this.controller = controller;
     const text = this.text;
-    this.view = 'loading';
-    this.announcement = text.loading;
+    if (!quiet) {
+      this.view = 'loading';
+      this.announcement = text.loading;
+    }
     try {
       if (drink) {
         const result = await client.getDrink(bar, drink, controller.signal);
         this.result = result;
         this.selected = 0;
         this.view = 'drink';
-        this.announcement = format(text.photoAlt, { bar: result.barName, drink: result.drinkName });
+        this.announcement = format(text.target, { bar: result.barName, drink: result.drinkName });
         emit(this, 'drink-show', { barName: result.barName, drinkName: result.drinkName, photo: result.photo });
       } else {
         const { drinks } = await client.listDrinks(bar, '', controller.signal);
@@ -197,10 +204,11 @@ export class DrinkViewer extends LitElement {
         this.announcement = format(drink ? text.notFound : text.empty, { bar, drink });
         return;
       }
+      let message = text.errorNetwork;
+      if (error instanceof ApiError && error.status) message = format(text.errorHttp, { status: error.status });
+      if (error instanceof ApiError && error.message) message = error.message;
       this.view = 'error';
-      this.message = error instanceof ApiError && error.message ? error.message
-        : error instanceof ApiError && error.status ? format(text.errorHttp, { status: error.status })
-        : text.errorNetwork;
+      this.message = message;
       this.announcement = this.message;
       emit(this, 'drink-error', { message: this.message });
     }
@@ -270,15 +278,19 @@ export class DrinkViewer extends LitElement {
   private renderDrink(result: DrinkResponse): TemplateResult {
     const text = this.text;
     const locale = this.locale;
+    // NOTE: only the first page of earlier photos is shown; `nextToken` is not followed yet.
     const photos = [result.photo, ...(result.earlierPhotos ?? [])];
     const photo = photos[this.selected] ?? result.photo;
     const names = { bar: result.barName, drink: result.drinkName };
-    const camera = [photo.cameraMake, photo.cameraModel].filter(Boolean).join(' ');
+    // Many cameras repeat the make in the model, such as "Canon" and "Canon PowerShot A85".
+    const { cameraMake: make = '', cameraModel: model = '' } = photo;
+    const camera = make && model.startsWith(make) ? model : `${make} ${model}`.trim();
     const webp = srcset(photo, 'webp');
     const jpeg = srcset(photo, 'jpeg');
     return html`
       ${!this.drinkName
-        ? html`<button part="button" class="secondary back" type="button" @click=${() => void this.open('')}>← ${format(text.backToList, names)}</button>`
+        ? html`<button part="button" class="secondary back" type="button" @click=${() => void this.open('')}>
+          <span aria-hidden="true">←</span> ${format(text.backToList, names)}</button>`
         : nothing}
       <figure part="figure" class="figure">
         <picture>
@@ -287,7 +299,7 @@ export class DrinkViewer extends LitElement {
             width=${photo.width} height=${photo.height} loading="lazy" alt=${format(text.photoAlt, names)}>
         </picture>
         <figcaption part="caption" class="caption">
-          <span part="heading" class="heading" id="heading" tabindex="-1">${format(text.photoAlt, names)}</span>
+          <span part="heading" class="heading" id="heading" tabindex="-1">${format(text.target, names)}</span>
           <span part="metadata" class="muted metadata">
             <span>${format(text.uploadedOn, { date: formatDate(photo.uploadedAt, locale) })}</span>
             ${photo.capturedAt ? html`<span>${format(text.capturedOn, { date: formatDate(photo.capturedAt, locale) })}</span>` : nothing}

@@ -36,7 +36,7 @@ describe('<drink-viewer>', () => {
     await expectAccessible(element);
   });
 
-  it('shows the newest photo as a responsive image', async () => {
+  it('shows a responsive newest photo', async () => {
     const element = await fixture<DrinkViewer>(html`<drink-viewer api="/api" bar-name="the crown" drink-name="negroni"></drink-viewer>`);
     await settled(element);
 
@@ -46,7 +46,7 @@ describe('<drink-viewer>', () => {
     expect(image.getAttribute('height')).to.equal('900');
     expect(image.getAttribute('srcset')).to.equal('/fake-img/n2-320x240.svg 320w, /fake-img/n2-1200x900.svg 1200w');
     expect(image.getAttribute('sizes')).to.equal('(min-width: 42rem) 40rem, 100vw');
-    expect(image.alt).to.equal('Negroni at The Crown');
+    expect(image.alt).to.equal('Photo of Negroni at The Crown');
     const source = part(element, 'source')!;
     expect(source.getAttribute('type')).to.equal('image/webp');
     expect(source.getAttribute('srcset')).to.contain('?webp 320w');
@@ -102,7 +102,7 @@ describe('<drink-viewer>', () => {
     await expectAccessible(element);
   });
 
-  it('opens a drink from the list and goes back', async () => {
+  it('opens a drink and goes back', async () => {
     const element = await fixture<DrinkViewer>(html`<drink-viewer api="/api" bar-name="The Crown"></drink-viewer>`);
     await settled(element);
 
@@ -115,7 +115,7 @@ describe('<drink-viewer>', () => {
     await waitUntil(() => (element.shadowRoot!.activeElement as HTMLElement | null)?.dataset['drink'] === 'Mojito', 'focus did not return to the list');
   });
 
-  it('shows an empty state for a bar without drinks', async () => {
+  it('shows the empty state', async () => {
     const element = await fixture<DrinkViewer>(html`<drink-viewer api="/api" bar-name="Empty Tavern"></drink-viewer>`);
     await settled(element);
 
@@ -164,7 +164,7 @@ describe('<drink-viewer>', () => {
     expect(part(element, '#heading')!.textContent).to.equal('Mojito at The Crown');
   });
 
-  it('lists the drinks when only a bar is typed', async () => {
+  it('lists drinks of a typed bar', async () => {
     const element = await fixture<DrinkViewer>(html`<drink-viewer api="/api"></drink-viewer>`);
     part(element, '#bar')!.focus();
 
@@ -195,6 +195,7 @@ describe('<drink-viewer>', () => {
     const photo = {} as Photo;
     document.body.dispatchEvent(new CustomEvent('drink-indexed', { bubbles: true, composed: true, detail: { uploadId: 'x', barName: 'the crown', drinkName: 'NEGRONI', photo } }));
     document.body.dispatchEvent(new CustomEvent('drink-indexed', { bubbles: true, composed: true, detail: { uploadId: 'y', barName: 'The Crown', drinkName: 'Mojito', photo } }));
+    expect(part(element, '[part="image"]'), 'the photo stays during the reload').to.not.equal(null);
     await waitUntil(() => shown.length > 0, 'the viewer did not reload', { timeout: 3000 });
     await new Promise((resolve) => setTimeout(resolve, 200));
 

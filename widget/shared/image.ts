@@ -59,6 +59,9 @@ export async function prepareImage(file: File, type: string, options: ResizeOpti
 
   let bitmap: ImageBitmap;
   try {
+    // NOTE: this decodes at full size, so a photo of hundreds of megapixels costs seconds and
+    // memory in proportion (a 280-megapixel JPEG took about 4 s in desktop Chromium 156). On a
+    // phone it may fail, and then the original is sent for the API to check, or crash the tab.
     bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
   } catch {
     return unchanged;

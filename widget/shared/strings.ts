@@ -51,7 +51,7 @@ export const defaultStrings = {
   empty: 'No drinks at {bar} yet.',
   drinksAt: 'Drinks at {bar}',
   backToList: 'All drinks at {bar}',
-  photoAlt: '{drink} at {bar}',
+  photoAlt: 'Photo of {drink} at {bar}',
   uploadedOn: 'Added {date}',
   capturedOn: 'Taken {date}',
   camera: 'Camera: {camera}',
@@ -82,10 +82,11 @@ export function format(template: string, values: Record<string, string | number>
   return template.replace(/\{(\w+)\}/g, (match, key: string) => (key in values ? String(values[key]) : match));
 }
 
-/** Formats a byte count for people, in binary megabytes or kilobytes, as most file pickers do. */
+/** Formats a byte count for people, in binary megabytes, kilobytes or bytes, as most file pickers do. */
 export function formatBytes(bytes: number, locale?: string): string {
-  const mebibytes = bytes / 1048576;
-  const [value, unit] = mebibytes >= 1 ? [mebibytes, 'megabyte'] : [bytes / 1024, 'kilobyte'];
+  let [value, unit] = [bytes, 'byte'];
+  if (bytes >= 1024) [value, unit] = [bytes / 1024, 'kilobyte'];
+  if (bytes >= 1048576) [value, unit] = [bytes / 1048576, 'megabyte'];
   return new Intl.NumberFormat(locale, { style: 'unit', unit, maximumFractionDigits: 1 }).format(value);
 }
 

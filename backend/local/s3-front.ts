@@ -1,0 +1,157 @@
+/**
+ * A wrapper around s3rver's request listener that does two things s3rver cannot: it checks each
+ * browser POST upload against its presigned POST policy, as S3 does, and it marks every request
+ * with its arrival time, which s3rver's synchronous `event` emission can read.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+
+import { checkPostPolicy, policyErrorXml, type PolicyCheck } from './post-policy.js';
+
+export interface S3FrontOptions {
+  readonly bucket: string;
+  readonly secrets: Readonly<Record<string, string>>;
+  /** Origins of the bucket's CORS rules, sent back on the errors this front writes itself. */
+  readonly allowedOrigins: readonly string[];
+  /** Largest POST body read for the check, in bytes; a larger one is rejected as EntityTooLarge. */
+  readonly maxBodyBytes: () => number;
+}
+
+export interface S3RequestInfo {
+  /** Epoch milliseconds the request arrived. */
+  readonly startedAt: number;
+}
+
+type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
+
+/**
+ * Moves s3rver's request listeners inside the wrapper; returns the store that holds the current
+ * request's arrival time.
+ */
+export function installS3Front(s3rver: unknown, options: S3FrontOptions): AsyncLocalStorage<S3RequestInfo> {
+  const storage = new AsyncLocalStorage<S3RequestInfo>();
+  const httpServer = (s3rver as { httpServer?: Server }).httpServer;
+  if (httpServer === undefined) throw new Error('s3rver has no HTTP server; start it before installing the front');
+
+  const listeners = httpServer.listeners('request') as RequestListener[];
+  httpServer.removeAllListeners('request');
+  httpServer.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const info = { startedAt: Date.now() };
+    const forward = (forwarded: IncomingMessage) =>
+      storage.run(info, () => {
+        for (const listener of listeners) listener.call(httpServer, forwarded, response);
+      });
+
+    if (!isBrowserPost(request, options.bucket)) {
+      forward(request);
+      return;
+    }
+
+    checkBrowserPost(request, options).then(
+      (result) => {
+        if (result.check.ok) forward(replayRequest(request, result.body));
+        else writeS3Error(request, response, result.check, options.allowedOrigins);
+      },
+      () => response.destroy(),
+    );
+  });
+
+  return storage;
+}
+
+/** Whether the request is a POST Object upload (multipart form to the bucket's URL). */
+function isBrowserPost(request: IncomingMessage, bucket: string): boolean {
+  if (request.method !== 'POST') return false;
+
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const isBucketPath = url.pathname === `/${bucket}` || url.pathname === `/${bucket}/`;
+
+  return isBucketPath && url.search === '' && /^multipart\/form-data/i.test(request.headers['content-type'] ?? '');
+}
+
+async function checkBrowserPost(
+  request: IncomingMessage,
+  options: S3FrontOptions,
+): Promise<{ check: PolicyCheck; body: Buffer }> {
+  const limit = options.maxBodyBytes();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  // A body over the limit is read to its end without being kept, so the response can still be sent.
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size <= limit) chunks.push(chunk);
+  }
+  if (size > limit) {
+    return { check: { ok: false, status: 400, code: 'EntityTooLarge', message: 'Your proposed upload exceeds the maximum allowed size' }, body: Buffer.alloc(0) };
+  }
+  const body = Buffer.concat(chunks);
+
+  let form: FormData;
+  try {
+    form = await new Response(body, { headers: { 'content-type': request.headers['content-type'] ?? '' } }).formData();
+  } catch {
+    return { check: { ok: false, status: 400, code: 'MalformedPOSTRequest', message: 'The body of your POST request is not well-formed multipart/form-data.' }, body };
+  }
+
+  // S3 reads the fields before the file and ignores those after it.
+  const fields = new Map<string, string>();
+  let fileSize: number | undefined;
+  for (const [name, value] of form) {
+    if (name === 'file') {
+      fileSize = typeof value === 'string' ? Buffer.byteLength(value) : value.size;
+      break;
+    }
+    if (typeof value === 'string') fields.set(name, value);
+  }
+  if (fileSize === undefined) {
+    return { check: { ok: false, status: 400, code: 'InvalidArgument', message: 'POST requires exactly one file upload per request.' }, body };
+  }
+
+  return { check: checkPostPolicy({ fields, fileSize, bucket: options.bucket, secrets: options.secrets }), body };
+}
+
+/** Builds a request that reads the already consumed body again, for s3rver's own handling. */
+function replayRequest(original: IncomingMessage, body: Buffer): IncomingMessage {
+  const replay = Readable.from([body], { objectMode: false });
+
+  return Object.assign(replay, {
+    headers: original.headers,
+    rawHeaders: original.rawHeaders,
+    method: original.method,
+    url: original.url,
+    httpVersion: original.httpVersion,
+    httpVersionMajor: original.httpVersionMajor,
+    httpVersionMinor: original.httpVersionMinor,
+    socket: original.socket,
+    connection: original.socket,
+    complete: true,
+    aborted: false,
+    trailers: {},
+    rawTrailers: [],
+  }) as unknown as IncomingMessage;
+}
+
+function writeS3Error(
+  request: IncomingMessage,
+  response: ServerResponse,
+  check: Extract<PolicyCheck, { ok: false }>,
+  allowedOrigins: readonly string[],
+): void {
+  const origin = request.headers.origin;
+  const cors =
+    origin !== undefined && (allowedOrigins.includes(origin) || allowedOrigins.includes('*'))
+      ? { 'Access-Control-Allow-Origin': origin, 'Access-Control-Expose-Headers': 'ETag', Vary: 'Origin' }
+      : {};
+  const requestId = randomBytes(8).toString('hex').toUpperCase();
+  const body = policyErrorXml(check, requestId);
+
+  response.writeHead(check.status, {
+    ...cors,
+    'Content-Type': 'application/xml',
+    'Content-Length': Buffer.byteLength(body),
+    'x-amz-request-id': requestId,
+  });
+  response.end(body);
+}

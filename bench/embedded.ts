@@ -1,0 +1,254 @@
+/**
+ * The embedded default end to end: `startEmbedded` on port 0 in a temporary folder, photos uploaded
+ * the way the widget uploads them (POST /api/uploads, the presigned multipart POST to the S3
+ * endpoint, GET /api/uploads/{id} until it is no longer pending), at several concurrencies, then
+ * GET /api/bars/{bar}/drinks/{drink} for the drinks just indexed. Everything runs on 127.0.0.1, in
+ * this process, bounded by a count and a time limit per level.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { CreateUploadResponse, UploadStatusResponse } from '../backend/shared/api.js';
+import { startEmbedded, type Embedded } from '../backend/local/embedded.js';
+import { findChromium } from './lib/machine.js';
+import { testPhoto, withJpegComment } from './lib/photos.js';
+import type { BenchResult, Table, TargetCheck } from './lib/report.js';
+import { formatBytes, formatMs, percentile } from './lib/stats.js';
+import { downscaleInChromium, DOWNSCALED_PHOTO } from './upload.js';
+
+const TARGET_MS = 500;
+
+export interface EmbeddedOptions {
+  readonly concurrencies: readonly number[];
+  /** Uploads per level; 0 means max(8, 2 × concurrency). */
+  readonly uploads: number;
+  readonly queries: number;
+  readonly secondsPerLevel: number;
+  readonly pollMs: number;
+}
+
+interface PhotoKind {
+  readonly name: string;
+  readonly bytes: Buffer;
+}
+
+interface UploadTiming {
+  readonly totalMs: number;
+  readonly storedToIndexedMs: number;
+  /** From the runtime's record: object stored in S3 to the end of the invocation that indexed it. */
+  readonly serverMs?: number;
+}
+
+interface LevelResult {
+  readonly kind: string;
+  readonly concurrency: number;
+  readonly attempted: number;
+  readonly timings: UploadTiming[];
+  readonly failures: string[];
+  readonly wallSeconds: number;
+  readonly queryMs: number[];
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function expectJson<T>(response: Response, what: string): Promise<T> {
+  const body = await response.text();
+  if (!response.ok) throw new Error(`${what} returned HTTP ${response.status}: ${body.slice(0, 300)}`);
+
+  return JSON.parse(body) as T;
+}
+
+/** Uploads one photo as the widget does and waits until the pipeline indexes or rejects it. */
+async function uploadOne(embedded: Embedded, photo: Buffer, barName: string, drinkName: string, deadline: number, pollMs: number): Promise<UploadTiming> {
+  const origin = new URL(embedded.url).origin;
+  const started = performance.now();
+  const presigned = await expectJson<CreateUploadResponse>(
+    await fetch(`${embedded.apiUrl}/uploads`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Origin: origin },
+      body: JSON.stringify({ barName, drinkName, contentType: 'image/jpeg', contentLength: photo.length }),
+    }),
+    'POST /api/uploads',
+  );
+
+  const form = new FormData();
+  for (const [name, value] of Object.entries(presigned.fields)) form.append(name, value);
+  // A view, not a copy: Node.js Buffers are never backed by a SharedArrayBuffer here.
+  form.append('file', new Blob([new Uint8Array(photo.buffer as ArrayBuffer, photo.byteOffset, photo.length)], { type: 'image/jpeg' }), 'photo.jpg');
+  const stored = await fetch(presigned.url, { method: 'POST', body: form, headers: { Origin: origin } });
+  await stored.arrayBuffer();
+  if (!stored.ok) throw new Error(`the presigned POST returned HTTP ${stored.status}`);
+  const storedAt = performance.now();
+
+  for (;;) {
+    const status = await expectJson<UploadStatusResponse>(await fetch(`${embedded.apiUrl}/uploads/${presigned.uploadId}`, { headers: { Origin: origin } }), 'GET /api/uploads/{id}');
+    if (status.status === 'indexed') {
+      const indexedAt = performance.now();
+      const serverMs = embedded.uploads.get(presigned.uploadId)?.uploadToIndexedMs;
+
+      return { totalMs: indexedAt - started, storedToIndexedMs: indexedAt - storedAt, ...(serverMs === undefined ? {} : { serverMs }) };
+    }
+    if (status.status === 'rejected') throw new Error(`upload ${presigned.uploadId} was rejected: ${status.reason ?? 'no reason'}`);
+    if (Date.now() > deadline) throw new Error(`upload ${presigned.uploadId} was still pending at the level's time limit`);
+    await sleep(pollMs);
+  }
+}
+
+/** Runs `count` tasks with at most `concurrency` at once, starting none after `deadline`. */
+async function pool<T>(count: number, concurrency: number, deadline: number, task: (index: number) => Promise<T>): Promise<{ results: T[]; failures: string[]; started: number }> {
+  const results: T[] = [];
+  const failures: string[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count && Date.now() < deadline) {
+      const index = next++;
+      try {
+        results.push(await task(index));
+      } catch (error) {
+        failures.push(error instanceof Error ? error.message : String(error));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+
+  return { results, failures, started: next };
+}
+
+async function runLevel(embedded: Embedded, kind: PhotoKind, concurrency: number, options: EmbeddedOptions, runId: string): Promise<LevelResult> {
+  const count = options.uploads > 0 ? options.uploads : Math.max(8, 2 * concurrency);
+  const barName = `Bench Bar ${runId}`;
+  const drinkOf = (index: number) => `${kind.name} c${concurrency} #${index}`;
+  const deadline = Date.now() + options.secondsPerLevel * 1000;
+
+  const started = performance.now();
+  const uploads = await pool(count, concurrency, deadline, (index) =>
+    uploadOne(embedded, withJpegComment(kind.bytes, `bench ${runId} ${kind.name} ${concurrency} ${index}`), barName, drinkOf(index), deadline, options.pollMs),
+  );
+  const wallSeconds = (performance.now() - started) / 1000;
+  await embedded.idle();
+
+  const indexedDrinks = uploads.started;
+  const queryDeadline = Date.now() + options.secondsPerLevel * 1000;
+  const queries = await pool(options.queries, concurrency, queryDeadline, async (index) => {
+    const drink = drinkOf(index % Math.max(1, indexedDrinks));
+    const queryStarted = performance.now();
+    const response = await fetch(`${embedded.apiUrl}/bars/${encodeURIComponent(barName)}/drinks/${encodeURIComponent(drink)}`);
+    await response.arrayBuffer();
+    if (!response.ok) throw new Error(`GET /api/bars/{bar}/drinks/{drink} returned HTTP ${response.status}`);
+
+    return performance.now() - queryStarted;
+  });
+
+  return {
+    kind: kind.name,
+    concurrency,
+    attempted: uploads.started,
+    timings: uploads.results,
+    failures: [...uploads.failures, ...queries.failures],
+    wallSeconds,
+    queryMs: queries.results,
+  };
+}
+
+async function photoKinds(): Promise<{ kinds: PhotoKind[]; notes: string[] }> {
+  const original = await testPhoto(12);
+  const notes: string[] = [];
+  const kinds: PhotoKind[] = [];
+  let downscaled: Buffer | undefined;
+  if (existsSync(DOWNSCALED_PHOTO)) {
+    downscaled = readFileSync(DOWNSCALED_PHOTO);
+  } else if (findChromium() !== undefined) {
+    downscaled = (await downscaleInChromium(readFileSync(original.path), 1)).output;
+  } else {
+    notes.push('Chromium was not found, so the widget-downscaled photo was not made and only the original was uploaded.');
+  }
+  if (downscaled !== undefined) kinds.push({ name: '12 MP, widget default downscale', bytes: downscaled });
+  kinds.push({ name: '12 MP original (no-resize)', bytes: readFileSync(original.path) });
+  notes.push(
+    `Photos: ${original.description} (${formatBytes(original.bytes)}), sent as it is and as \`<drink-uploader>\` sends it by default after its downscale in Chromium (${downscaled === undefined ? 'not made' : formatBytes(downscaled.length)}, made by the upload benchmark). Each upload gets a JPEG comment of its own, so no two uploads have the same bytes.`,
+  );
+
+  return { kinds, notes };
+}
+
+function levelRow(level: LevelResult): string[] {
+  const totals = level.timings.map((timing) => timing.totalMs);
+  const server = level.timings.flatMap((timing) => (timing.serverMs === undefined ? [] : [timing.serverMs]));
+
+  return [
+    level.kind,
+    String(level.concurrency),
+    `${level.timings.length}/${level.attempted}`,
+    `${formatMs(percentile(totals, 50))} / ${formatMs(percentile(totals, 99))}`,
+    `${formatMs(percentile(server, 50))} / ${formatMs(percentile(server, 99))}`,
+    `${formatMs(percentile(level.queryMs, 50))} / ${formatMs(percentile(level.queryMs, 99))}`,
+    (level.timings.length / level.wallSeconds).toFixed(2),
+    String(level.failures.length),
+  ];
+}
+
+export async function runEmbedded(options: EmbeddedOptions, processMsAt12?: number): Promise<BenchResult> {
+  const { kinds, notes } = await photoKinds();
+  const dataDir = mkdtempSync(join(tmpdir(), 'drink-widgets-bench-data-'));
+  const runId = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
+  const levels: LevelResult[] = [];
+  let embedded: Embedded | undefined;
+  try {
+    embedded = await startEmbedded({ dataDir, port: 0, host: '127.0.0.1' });
+    for (const kind of kinds) {
+      for (const concurrency of options.concurrencies) levels.push(await runLevel(embedded, kind, concurrency, options, runId));
+    }
+  } finally {
+    await embedded?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  const table: Table = {
+    header: ['photo', 'clients', 'indexed', 'upload → indexed p50 / p99', 'stored → indexed, runtime p50 / p99', 'query p50 / p99', 'uploads/s', 'failures'],
+    rows: levels.map(levelRow),
+  };
+  const failures = levels.flatMap((level) => level.failures.slice(0, 3).map((failure) => `${level.kind}, ${level.concurrency} clients: ${failure}`));
+
+  const targets: TargetCheck[] = [];
+  for (const kind of kinds) {
+    const single = levels.find((level) => level.kind === kind.name && level.concurrency === Math.min(...options.concurrencies));
+    if (single === undefined || single.timings.length === 0) continue;
+
+    const p50 = percentile(single.timings.map((timing) => timing.totalMs), 50);
+    const server = percentile(single.timings.flatMap((timing) => (timing.serverMs === undefined ? [] : [timing.serverMs])), 50);
+    const met = p50 < TARGET_MS;
+    targets.push({
+      name: `upload to indexed, ${kind.name}`,
+      target: `p50 < ${TARGET_MS} ms (${single.concurrency} client${single.concurrency === 1 ? '' : 's'})`,
+      measured: formatMs(p50),
+      met,
+      ...(met
+        ? {}
+        : {
+            gap: `${formatMs(p50 - TARGET_MS)} (${((p50 / TARGET_MS - 1) * 100).toFixed(0)} %)`,
+            why: `the runtime takes ${formatMs(server)} (p50) from the object's arrival in S3 to the end of the process-photo invocation${processMsAt12 === undefined ? '' : `, and process-photo's image work alone takes ${formatMs(processMsAt12)} for a 12 MP original in the process benchmark`}; the rest is the presign call, the ${formatBytes(kind.bytes.length)} upload through s3rver, the writes to s3rver and dynalite and the polling interval of ${options.pollMs} ms. All of it shares 2 cores with the load generator.`,
+          }),
+    });
+  }
+
+  return {
+    id: 'embedded',
+    title: 'Embedded default, end to end',
+    method: [
+      '`startEmbedded` (s3rver, dynalite and the real handlers in one process, process-photo running up to 4 invocations at',
+      'once, its default) listens on port 0 on 127.0.0.1 with a temporary data folder. Clients in the same process upload',
+      'through the same HTTP and S3 path as the widget: `POST /api/uploads`, the multipart presigned POST to the S3',
+      `endpoint, then \`GET /api/uploads/{id}\` every ${options.pollMs} ms until the status is indexed (the widget itself polls`,
+      'after 500 ms, then 1.5 times longer each round). **upload → indexed** runs from the presign request to the first',
+      'poll that sees the photo indexed; **stored → indexed, runtime** is the runtime\'s own record, from the S3 request to the',
+      'end of the process-photo invocation. After each level, the same number of clients run',
+      `${options.queries} \`GET /api/bars/{bar}/drinks/{drink}\` requests for the drinks just indexed. A level stops starting uploads after ${options.secondsPerLevel} s.`,
+    ],
+    tables: [table],
+    targets,
+    notes: [...notes, ...(failures.length > 0 ? [`First failures: ${failures.join('; ')}`] : [])],
+  };
+}
