@@ -244,8 +244,9 @@ export async function runColdStart(options: { runs: number }): Promise<BenchResu
         target: `module load < ${TARGET_MS} ms`,
         measured: 'the bundle fails to load',
         met: false,
-        gap: 'the whole import: it throws',
-        why: `the bundle throws at import (${result.error}). ${result.name} imports ACCEPTED_TYPES from backend/shared/image.ts, which imports sharp, file-type and exifr at the top; sharp's loader has side effects, so esbuild keeps it, bundles sharp's JavaScript into ${result.name}, and the native binary it then looks for is not in the asset (only process-photo gets sharp in node_modules). The construct bundles it with the same options, so the deployed function would fail the same way. Moving the MIME type list into a module without image libraries would fix it.`,
+        reason: result.error.includes('"sharp"')
+          ? `the bundle throws at import (${result.error}). ${result.name} imports ACCEPTED_TYPES from backend/shared/image.ts, which imports sharp, file-type and exifr at the top. sharp's package.json declares \`sideEffects: true\`, so esbuild keeps sharp's JavaScript in the ${result.name} bundle, and at import it looks for its native binary, which is not in the asset (only process-photo gets sharp in node_modules). The construct bundles it with the same options, so the deployed function would fail the same way. Moving the MIME type list into a module without image libraries would fix it.`
+          : `the bundle throws at import (${result.error}).`,
       };
     }
     const met = result.loadMs < TARGET_MS;
@@ -258,7 +259,7 @@ export async function runColdStart(options: { runs: number }): Promise<BenchResu
         ? {}
         : {
             gap: formatMs(result.loadMs - TARGET_MS),
-            why: `the bundle is ${formatBytes(result.bundleBytes)} of minified JavaScript (${result.largest}) that V8 parses and runs at import${result.name === 'process-photo' ? ', and sharp loads libvips as a native library' : ''}; without --enable-source-maps it loads in ${formatMs(result.loadWithoutMapsMs)}.`,
+            reason: `the bundle is ${formatBytes(result.bundleBytes)} of minified JavaScript (${result.largest}) that V8 parses and runs at import${result.name === 'process-photo' ? ', and sharp loads libvips as a native library' : ''}; without --enable-source-maps it loads in ${formatMs(result.loadWithoutMapsMs)}.`,
           }),
     };
   });

@@ -34,14 +34,27 @@ interface PhotoKind {
 }
 
 interface UploadTiming {
+  readonly uploadId: string;
   readonly totalMs: number;
   readonly storedToIndexedMs: number;
   /** From the runtime's record: object stored in S3 to the end of the invocation that indexed it. */
   readonly serverMs?: number;
 }
 
+/** Split of one upload's time in the runtime, from its upload record and its process-photo trace. */
+interface Breakdown {
+  /** The S3 request's arrival to the object being stored: transfer and s3rver's own work. */
+  readonly s3PostMs?: number;
+  /** Object stored in S3 to the start of the process-photo invocation: event delivery and queueing. */
+  readonly waitMs: number;
+  readonly invocationMs: number;
+  /** The `image` subsegment: type, header and EXIF checks and the renditions. */
+  readonly imageMs?: number;
+}
+
 interface LevelResult {
   readonly kind: string;
+  readonly breakdowns: Breakdown[];
   readonly concurrency: number;
   readonly attempted: number;
   readonly timings: UploadTiming[];
@@ -54,9 +67,9 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function expectJson<T>(response: Response, what: string): Promise<T> {
+async function expectJson<T>(response: Response, request: string): Promise<T> {
   const body = await response.text();
-  if (!response.ok) throw new Error(`${what} returned HTTP ${response.status}: ${body.slice(0, 300)}`);
+  if (!response.ok) throw new Error(`${request} returned HTTP ${response.status}: ${body.slice(0, 300)}`);
 
   return JSON.parse(body) as T;
 }
@@ -89,7 +102,7 @@ async function uploadOne(embedded: Embedded, photo: Buffer, barName: string, dri
       const indexedAt = performance.now();
       const serverMs = embedded.uploads.get(presigned.uploadId)?.uploadToIndexedMs;
 
-      return { totalMs: indexedAt - started, storedToIndexedMs: indexedAt - storedAt, ...(serverMs === undefined ? {} : { serverMs }) };
+      return { uploadId: presigned.uploadId, totalMs: indexedAt - started, storedToIndexedMs: indexedAt - storedAt, ...(serverMs === undefined ? {} : { serverMs }) };
     }
     if (status.status === 'rejected') throw new Error(`upload ${presigned.uploadId} was rejected: ${status.reason ?? 'no reason'}`);
     if (Date.now() > deadline) throw new Error(`upload ${presigned.uploadId} was still pending at the level's time limit`);
@@ -129,6 +142,12 @@ async function runLevel(embedded: Embedded, kind: PhotoKind, concurrency: number
   );
   const wallSeconds = (performance.now() - started) / 1000;
   await embedded.idle();
+  // Segments reach the local X-Ray daemon over UDP a moment after the invocation ends.
+  await sleep(200);
+  const breakdowns = uploads.results.flatMap((timing) => {
+    const breakdown = breakdownOf(embedded, timing.uploadId);
+    return breakdown === undefined ? [] : [breakdown];
+  });
 
   const indexedDrinks = uploads.started;
   const queryDeadline = Date.now() + options.secondsPerLevel * 1000;
@@ -144,6 +163,7 @@ async function runLevel(embedded: Embedded, kind: PhotoKind, concurrency: number
 
   return {
     kind: kind.name,
+    breakdowns,
     concurrency,
     attempted: uploads.started,
     timings: uploads.results,
@@ -151,6 +171,42 @@ async function runLevel(embedded: Embedded, kind: PhotoKind, concurrency: number
     wallSeconds,
     queryMs: queries.results,
   };
+}
+
+function breakdownOf(embedded: Embedded, uploadId: string): Breakdown | undefined {
+  const record = embedded.uploads.get(uploadId);
+  const attempt = record?.processing.at(-1);
+  const storedAt = record?.upload?.storedAt;
+  if (attempt === undefined || storedAt === undefined) return undefined;
+
+  const image = embedded.traces.segments(attempt.traceId).find((segment) => segment.name === 'image' && segment.end_time !== undefined);
+
+  const requestStartedAt = record?.upload?.startedAt;
+
+  return {
+    ...(requestStartedAt === undefined ? {} : { s3PostMs: storedAt - requestStartedAt }),
+    waitMs: attempt.startedAt - storedAt,
+    invocationMs: attempt.durationMs,
+    ...(image === undefined ? {} : { imageMs: (image.end_time! - image.start_time) * 1000 }),
+  };
+}
+
+function breakdownRow(level: LevelResult): string[] {
+  const p50 = (values: number[]) => formatMs(percentile(values, 50));
+  const image = level.breakdowns.flatMap((breakdown) => (breakdown.imageMs === undefined ? [] : [breakdown.imageMs]));
+  const invocation = level.breakdowns.map((breakdown) => breakdown.invocationMs);
+
+  const s3Post = level.breakdowns.flatMap((breakdown) => (breakdown.s3PostMs === undefined ? [] : [breakdown.s3PostMs]));
+
+  return [
+    level.kind,
+    String(level.concurrency),
+    s3Post.length === 0 ? 'n/a' : p50(s3Post),
+    p50(level.breakdowns.map((breakdown) => breakdown.waitMs)),
+    p50(invocation),
+    image.length === 0 ? 'no trace' : p50(image),
+    image.length === 0 ? 'n/a' : p50(level.breakdowns.flatMap((breakdown) => (breakdown.imageMs === undefined ? [] : [breakdown.invocationMs - breakdown.imageMs]))),
+  ];
 }
 
 async function photoKinds(): Promise<{ kinds: PhotoKind[]; notes: string[] }> {
@@ -206,6 +262,11 @@ export async function runEmbedded(options: EmbeddedOptions, processMsAt12?: numb
     rmSync(dataDir, { recursive: true, force: true });
   }
 
+  const breakdownTable: Table = {
+    caption: 'Where the runtime spends the time, medians from its upload records and process-photo traces:',
+    header: ['photo', 'clients', 'S3 POST, request → stored', 'stored → invocation start (event, queue)', 'process-photo invocation', 'image subsegment', 'rest of the invocation (S3, DynamoDB)'],
+    rows: levels.map(breakdownRow),
+  };
   const table: Table = {
     header: ['photo', 'clients', 'indexed', 'upload → indexed p50 / p99', 'stored → indexed, runtime p50 / p99', 'query p50 / p99', 'uploads/s', 'failures'],
     rows: levels.map(levelRow),
@@ -229,7 +290,7 @@ export async function runEmbedded(options: EmbeddedOptions, processMsAt12?: numb
         ? {}
         : {
             gap: `${formatMs(p50 - TARGET_MS)} (${((p50 / TARGET_MS - 1) * 100).toFixed(0)} %)`,
-            why: `the runtime takes ${formatMs(server)} (p50) from the object's arrival in S3 to the end of the process-photo invocation${processMsAt12 === undefined ? '' : `, and process-photo's image work alone takes ${formatMs(processMsAt12)} for a 12 MP original in the process benchmark`}; the rest is the presign call, the ${formatBytes(kind.bytes.length)} upload through s3rver, the writes to s3rver and dynalite and the polling interval of ${options.pollMs} ms. All of it shares 2 cores with the load generator.`,
+            reason: `the runtime takes ${formatMs(server)} (p50) from the object's arrival in S3 to the end of the process-photo invocation, of which the image subsegment (checks and renditions) is ${breakdownRow(single)[5]} and the event and queue ${breakdownRow(single)[3]}; before that, s3rver takes ${breakdownRow(single)[2]} from the POST's arrival to the stored object${processMsAt12 === undefined ? '' : `; process-photo's image work alone takes ${formatMs(processMsAt12)} for a 12 MP original in the process benchmark`}. The rest is the presign call, the client's side of the ${formatBytes(kind.bytes.length)} upload and the polling interval of ${options.pollMs} ms. All of it shares 2 cores with the load generator.`,
           }),
     });
   }
@@ -247,7 +308,7 @@ export async function runEmbedded(options: EmbeddedOptions, processMsAt12?: numb
       'end of the process-photo invocation. After each level, the same number of clients run',
       `${options.queries} \`GET /api/bars/{bar}/drinks/{drink}\` requests for the drinks just indexed. A level stops starting uploads after ${options.secondsPerLevel} s.`,
     ],
-    tables: [table],
+    tables: [table, breakdownTable],
     targets,
     notes: [...notes, ...(failures.length > 0 ? [`First failures: ${failures.join('; ')}`] : [])],
   };

@@ -24,7 +24,8 @@ const HELP = `Usage: npm run bench -- [${BENCHMARKS.join('|')} ...] [flags]
 Runs the named benchmarks (all when none is named), prints their tables and rewrites BENCHMARKS.md.
 
 Flags, with their defaults and bounds:
-  --runs N              timed runs per case for upload, process and cold-start (default 5; 1 to 50)
+  --runs N              timed runs per case for upload, process and cold-start (default 5; 1 to 50;
+                        upload runs at least 3, cold-start at least 3)
   --sizes LIST          process: photo sizes in megapixels (default 1,12,24; each 1, 12 or 24)
   --budget S            process: seconds after which a case stops starting runs (default 60; 5 to 600)
   --concurrency LIST    embedded: client counts, one level each (default 1,4,16; 1 to 32)
@@ -69,7 +70,7 @@ async function runBenchmark(name: BenchmarkName, flags: Flags, processMsAt12: nu
     }
     case 'upload': {
       const { runUpload } = await import('./upload.js');
-      return runUpload({ runs: Math.max(2, runs) });
+      return runUpload({ runs: Math.max(3, runs) });
     }
     case 'process': {
       const { runProcess } = await import('./process.js');

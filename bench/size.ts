@@ -175,7 +175,7 @@ export async function runSize(): Promise<BenchResult> {
     ...(total > BUDGET_BYTES
       ? {
           gap: `${(total - BUDGET_BYTES).toLocaleString('en-US')} B (${(((total - BUDGET_BYTES) / BUDGET_BYTES) * 100).toFixed(0)} %)`,
-          why: `Lit alone is ${formatBytes(peers[2]!.jsGzip)} gzipped, so the two components, their styles, strings and API client add ${formatBytes(total - peers[2]!.jsGzip)}.`,
+          reason: `Lit alone is ${formatBytes(peers[2]!.jsGzip)} gzipped, so the two components, their styles, strings and API client add ${formatBytes(total - peers[2]!.jsGzip)}.`,
         }
       : {}),
   };

@@ -208,7 +208,7 @@ export async function runUpload(options: { runs: number }): Promise<BenchResult>
         header: ['downscale in Chromium', 'time'],
         rows: [
           ['first run (cold page)', formatMs(first ?? Number.NaN)],
-          [`median of the next ${rest.length} runs`, formatMs(steady)],
+          [`median of the next ${rest.length} run${rest.length === 1 ? '' : 's'}`, formatMs(steady)],
         ],
       },
     ],
@@ -222,7 +222,7 @@ export async function runUpload(options: { runs: number }): Promise<BenchResult>
           ? {}
           : {
               gap: `${formatBytes(Math.ceil(browserRun.output.length - original.length / 6))}`,
-              why: `the generated original keeps only ${bitsPerPixel(original.length, photo.width, photo.height)} bits per pixel, because an upscale is smoother than a sensor's photo, while the ${metadata.width}×${metadata.height} JPEG at quality ${browserRun.defaults.quality} keeps ${bitsPerPixel(browserRun.output.length, metadata.width!, metadata.height!)}. ${realEstimate}`,
+              reason: `the generated original keeps only ${bitsPerPixel(original.length, photo.width, photo.height)} bits per pixel, because an upscale is smoother than a sensor's photo, while the ${metadata.width}×${metadata.height} JPEG at quality ${browserRun.defaults.quality} keeps ${bitsPerPixel(browserRun.output.length, metadata.width!, metadata.height!)}. ${realEstimate}`,
             }),
       },
     ],

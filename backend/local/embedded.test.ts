@@ -154,6 +154,9 @@ describe('startEmbedded', () => {
     // Assess
     assert.equal(status.status, 'rejected', JSON.stringify(status));
     assert.ok(status.reason);
+    await embedded.idle();
+    assert.deepEqual(steps.filter((step) => step.level === 'error'), []);
+    assert.equal(steps.at(-1)?.outcome, 'rejected');
   });
 
   it('rejects a POST that breaks its policy', async () => {

@@ -18,7 +18,7 @@ import { decodeEventKey, parseOriginalKey } from '../shared/object-keys.js';
 import { createHttpApi, type ApiCallReport, type ApiFunctionName } from './http-api.js';
 import { createInspectorApi } from './inspector-api.js';
 import { installTraceContext, lambdaEnvironment, LocalFunction, type LambdaHandler } from './lambda-runtime.js';
-import { LogBuffer, startLogCapture, type LogEntry } from './log-capture.js';
+import { LogBuffer, startLogCapture, type LogCapture, type LogEntry } from './log-capture.js';
 import { AsyncDelivery, matchesPhotoNotification, toAwsRecord, type AttemptReport, type S3rverEvent } from './s3-events.js';
 import { installS3Front } from './s3-front.js';
 import { createStaticFiles } from './static-files.js';
@@ -130,6 +130,7 @@ async function start(options: EmbeddedOptions): Promise<Embedded> {
 
   let storage: Storage | undefined;
   let daemon: XrayDaemon | undefined;
+  let logCapture: LogCapture | undefined;
   try {
     storage = await startStorageWithFallback(options, dataDir, port, origins);
     const traces = new TraceStore();
@@ -146,7 +147,7 @@ async function start(options: EmbeddedOptions): Promise<Embedded> {
 
     const logs = new LogBuffer();
     const uploads = new UploadRegistry();
-    const logCapture = startLogCapture({
+    logCapture = startLogCapture({
       buffer: logs,
       passThrough: options.passThroughLogs,
       onEntry: (entry) => reportLogEntry(entry, onStep),
@@ -232,6 +233,7 @@ async function start(options: EmbeddedOptions): Promise<Embedded> {
 
     const activeStorage = storage;
     const activeDaemon = daemon;
+    const activeLogCapture = logCapture;
     const base = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`;
 
     return {
@@ -251,12 +253,13 @@ async function start(options: EmbeddedOptions): Promise<Embedded> {
         delivery.stop();
         await closeServer(server);
         await delivery.idle();
-        logCapture.stop();
+        activeLogCapture.stop();
         await Promise.allSettled([activeStorage.stop(), activeDaemon.close()]);
         running = false;
       },
     };
   } catch (error) {
+    logCapture?.stop();
     await closeServer(server);
     await Promise.allSettled([storage?.stop(), daemon?.close()]);
     throw error;
@@ -397,7 +400,7 @@ function reportLogEntry(entry: LogEntry, onStep: (step: PipelineStep) => void): 
   });
 }
 
-/** Keeps the upload registry current and reports each step, from what the runtime sees. */
+/** Updates the upload registry and reports each pipeline step from the runtime's own observations. */
 class PipelineObserver {
   constructor(
     private readonly uploads: UploadRegistry,

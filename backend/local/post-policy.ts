@@ -88,8 +88,8 @@ function checkSignature(fields: Map<string, string>, policy: string, secrets: Re
   if (secret === undefined) return denied(`the access key id ${accessKeyId} does not exist`, 'InvalidAccessKeyId');
 
   const expected = createHmac('sha256', signingKey(secret, date, region, service)).update(policy).digest();
-  const given = Buffer.from(fields.get('x-amz-signature') ?? '', 'hex');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  const provided = Buffer.from(fields.get('x-amz-signature') ?? '', 'hex');
+  if (provided.length !== expected.length || !timingSafeEqual(provided, expected)) {
     return denied('The request signature we calculated does not match the signature you provided.', 'SignatureDoesNotMatch');
   }
 

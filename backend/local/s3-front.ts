@@ -1,7 +1,7 @@
 /**
- * A wrapper around s3rver's request listener that does two things s3rver cannot: it checks each
- * browser POST upload against its presigned POST policy, as S3 does, and it marks every request
- * with its arrival time, which s3rver's synchronous `event` emission can read.
+ * A wrapper around s3rver's request listener that adds what s3rver lacks. It checks each browser
+ * POST upload against its presigned POST policy, as S3 does, decodes `x-amz-copy-source` as S3
+ * does, and marks every request with its arrival time for s3rver's synchronous `event` emission.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
@@ -27,8 +27,8 @@ export interface S3RequestInfo {
 type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
 
 /**
- * Moves s3rver's request listeners inside the wrapper; returns the store that holds the current
- * request's arrival time.
+ * Moves s3rver's request listeners inside the wrapper. Returns the store that contains the arrival
+ * time of the request being handled.
  */
 export function installS3Front(s3rver: unknown, options: S3FrontOptions): AsyncLocalStorage<S3RequestInfo> {
   const storage = new AsyncLocalStorage<S3RequestInfo>();
@@ -45,6 +45,7 @@ export function installS3Front(s3rver: unknown, options: S3FrontOptions): AsyncL
       });
 
     if (!isBrowserPost(request, options.bucket)) {
+      fixCopySource(request);
       forward(request);
       return;
     }
@@ -61,7 +62,23 @@ export function installS3Front(s3rver: unknown, options: S3FrontOptions): AsyncL
   return storage;
 }
 
-/** Whether the request is a POST Object upload (multipart form to the bucket's URL). */
+/**
+ * Rewrites `x-amz-copy-source` for s3rver 3.7, which decodes it with `decodeURI` and so keeps
+ * `%2B`, `%23`, `%3F` and the other reserved escapes undecoded, where S3 decodes them. After the
+ * rewrite, `decodeURI` yields the key that S3 would read.
+ */
+function fixCopySource(request: IncomingMessage): void {
+  const copySource = request.headers['x-amz-copy-source'];
+  if (typeof copySource !== 'string') return;
+
+  try {
+    request.headers['x-amz-copy-source'] = encodeURI(decodeURIComponent(copySource));
+  } catch {
+    // A malformed escape goes to s3rver unchanged, which rejects it as S3 would.
+  }
+}
+
+/** Returns true for a POST Object upload (a multipart form sent to the bucket's URL). */
 function isBrowserPost(request: IncomingMessage, bucket: string): boolean {
   if (request.method !== 'POST') return false;
 

@@ -2,9 +2,9 @@
  * The only module that talks to AWS X-Ray, through the Powertools Tracer.
  *
  * The X-Ray SDKs reach end of support in February 2027; moving to OpenTelemetry should change
- * this file and nothing else. Outside Lambda (tests, the local runtime) the Tracer disables itself,
- * because `AWS_EXECUTION_ENV` is unset, and every function here becomes a no-op that still runs the
- * wrapped work.
+ * this file and nothing else. Where `AWS_EXECUTION_ENV` is unset, as in the unit tests, the Tracer
+ * disables itself and every function here becomes a no-op that still runs the wrapped work. The
+ * embedded default sets it and emulates Lambda's trace context, so traces show there too.
  */
 import { Tracer } from '@aws-lambda-powertools/tracer';
 

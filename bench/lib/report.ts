@@ -22,14 +22,14 @@ export interface TargetCheck {
   readonly met: boolean | undefined;
   /** How far the figure is from the target, when it is missed. */
   readonly gap?: string;
-  /** Why the target is missed, from what the run measured. */
-  readonly why?: string;
+  /** Reason the target is missed, from the figures of the same run. */
+  readonly reason?: string;
 }
 
 export interface BenchResult {
   readonly id: string;
   readonly title: string;
-  /** What was measured and how, in a few sentences. */
+  /** Description of the method, in a few sentences. */
   readonly method: readonly string[];
   readonly tables: readonly Table[];
   readonly targets: readonly TargetCheck[];
@@ -106,7 +106,7 @@ export function printResult(result: BenchResult): void {
   for (const table of result.tables) console.log(`\n${textTable(table)}`);
   for (const check of result.targets) {
     console.log(`\ntarget ${check.name}: ${check.target}; measured ${check.measured}: ${verdict(check)}`);
-    if (check.met === false && check.why) console.log(`  why: ${check.why}`);
+    if (check.met === false && check.reason) console.log(`  reason: ${check.reason}`);
   }
   for (const note of result.notes) console.log(`note: ${note}`);
 }
@@ -142,17 +142,16 @@ export function writeMarkdown(path: string, results: StoredResults, order: reado
   }
   lines.push('', 'Other work ran on the machine during some runs, so each section records the load average around it.', '');
 
-  lines.push('## Targets', '', '| benchmark | target | measured | result |', '|---|---|---|---|');
+  lines.push('## Targets', '', '| figure | target | measured | result |', '|---|---|---|---|');
   for (const id of present) {
-    const { result } = results[id]!;
-    for (const check of result.targets) {
-      lines.push(`| ${escapeCell(result.title)} | ${escapeCell(check.target)} | ${escapeCell(check.measured)} | ${escapeCell(verdict(check))} |`);
+    for (const check of results[id]!.result.targets) {
+      lines.push(`| ${escapeCell(check.name)} | ${escapeCell(check.target)} | ${escapeCell(check.measured)} | ${escapeCell(verdict(check))} |`);
     }
   }
   const missed = present.flatMap((id) => results[id]!.result.targets.filter((check) => check.met === false));
   if (missed.length > 0) {
     lines.push('', 'Why the missed targets are missed:', '');
-    for (const check of missed) lines.push(`- **${check.name}**: ${check.why ?? 'no explanation recorded.'}`);
+    for (const check of missed) lines.push(`- **${check.name}**: ${check.reason ?? 'no explanation recorded.'}`);
   }
 
   for (const id of present) {

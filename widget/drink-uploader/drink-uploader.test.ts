@@ -1,6 +1,6 @@
 /// <reference types="mocha" />
 import { fixture, html, waitUntil } from '@open-wc/testing-helpers';
-import { sendKeys } from '@web/test-runner-commands';
+import { emulateMedia, sendKeys, setViewport } from '@web/test-runner-commands';
 import { expect } from 'chai';
 import '../define.js';
 import type { DrinkUploader } from './drink-uploader.component.js';
@@ -65,6 +65,17 @@ describe('<drink-uploader>', () => {
 
     expect(part(element, '#bar')).to.equal(null);
     expect(part(element, '#drink')).to.not.equal(null);
+  });
+
+  it('suggests drinks of the bar', async () => {
+    const element = await fixture<DrinkUploader>(html`<drink-uploader api="/api" bar-name="The Crown"></drink-uploader>`);
+    part(element, '#drink')!.focus();
+
+    await sendKeys({ type: 'Ne' });
+    await waitUntil(() => element.shadowRoot!.querySelectorAll('#drink-list option').length > 0, 'no suggestions', { timeout: 3000 });
+
+    const options = [...element.shadowRoot!.querySelectorAll<HTMLOptionElement>('#drink-list option')].map((option) => option.value);
+    expect(options).to.deep.equal(['Negroni']);
   });
 
   it('rejects a file type outside the allow-list', async () => {
@@ -358,6 +369,22 @@ describe('<drink-uploader>', () => {
     await sendKeys({ press: 'Enter' });
     await element.updateComplete;
     expect(element.shadowRoot!.activeElement?.id).to.equal('choose');
+  });
+
+  it('stays accessible in dark mode at 320 px', async () => {
+    await setViewport({ width: 320, height: 640 });
+    await emulateMedia({ colorScheme: 'dark' });
+    try {
+      const element = await fixture<DrinkUploader>(html`<drink-uploader api="/api"></drink-uploader>`);
+      await drop(element, new File(['x'], 'notes.txt', { type: 'text/plain' }));
+
+      expect(element.getBoundingClientRect().width).to.be.at.most(320);
+      expect(getComputedStyle(part(element, '.error')!).color).to.equal('rgb(255, 180, 171)');
+      await expectAccessible(element);
+    } finally {
+      await setViewport({ width: 800, height: 600 });
+      await emulateMedia({ colorScheme: 'light' });
+    }
   });
 
   it('uses strings given as a property', async () => {

@@ -282,11 +282,13 @@ export class DrinkViewer extends LitElement {
     const photos = [result.photo, ...(result.earlierPhotos ?? [])];
     const photo = photos[this.selected] ?? result.photo;
     const names = { bar: result.barName, drink: result.drinkName };
+
     // Many cameras repeat the make in the model, such as "Canon" and "Canon PowerShot A85".
     const { cameraMake: make = '', cameraModel: model = '' } = photo;
     const camera = make && model.startsWith(make) ? model : `${make} ${model}`.trim();
     const webp = srcset(photo, 'webp');
     const jpeg = srcset(photo, 'jpeg');
+
     return html`
       ${!this.drinkName
         ? html`<button part="button" class="secondary back" type="button" @click=${() => void this.open('')}>

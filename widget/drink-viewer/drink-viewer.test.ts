@@ -36,6 +36,15 @@ describe('<drink-viewer>', () => {
     await expectAccessible(element);
   });
 
+  it('shows the loading state', async () => {
+    const element = await fixture<DrinkViewer>(html`<drink-viewer api="/api" bar-name="The Crown" drink-name="Negroni"></drink-viewer>`);
+
+    expect(messageText(element)).to.equal('Loading…');
+    expect(part(element, '[part="base"]')!.getAttribute('aria-busy')).to.equal('true');
+    expect(part(element, '[role="status"]')!.textContent).to.equal('Loading…');
+    await expectAccessible(element);
+  });
+
   it('shows a responsive newest photo', async () => {
     const element = await fixture<DrinkViewer>(html`<drink-viewer api="/api" bar-name="the crown" drink-name="negroni"></drink-viewer>`);
     await settled(element);
