@@ -458,8 +458,10 @@ class PipelineObserver {
     const key = decodeEventKey(object.key);
     const parsed = parseOriginalKey(key);
     const storedAt = Date.now();
+    let presignTraceId: string | undefined;
     if (parsed !== undefined) {
       const record = this.uploads.ensure(parsed.uploadId, storedAt);
+      presignTraceId = record.presign?.traceId;
       record.barName ??= parsed.barName;
       record.drinkName ??= parsed.drinkName;
       record.stage = 'uploaded';
@@ -468,6 +470,7 @@ class PipelineObserver {
 
     this.#step('upload', undefined, [
       ['upload', parsed?.uploadId],
+      ['trace', presignTraceId],
       ['key', parsed === undefined ? key : undefined],
       ['bytes', object.size],
       ['', request ? formatDuration(storedAt - request.startedAt) : undefined],
@@ -516,9 +519,13 @@ class PipelineObserver {
     const endedAt = invocation.startedAt + invocation.durationMs;
     if (record.stage === 'indexed' && record.upload) record.uploadToIndexedMs = endedAt - record.upload.storedAt;
 
+    // An S3 event starts a new trace. The line leads with the presign request's trace id, so one
+    // search of the terminal finds every step of the upload, and names the processing trace apart.
+    const presignTraceId = record.presign?.traceId;
     this.#step('process-photo', record.stage, [
       ['upload', uploadId],
-      ['trace', invocation.traceId],
+      ['trace', presignTraceId ?? invocation.traceId],
+      ['process-trace', presignTraceId === undefined ? undefined : invocation.traceId],
       ['reason', record.reason],
       ['', formatDuration(invocation.durationMs)],
       ['upload-to-indexed', record.uploadToIndexedMs === undefined ? undefined : formatDuration(record.uploadToIndexedMs)],
