@@ -5,13 +5,21 @@ import { readFileSync } from 'node:fs';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 
-import { readAppSettings } from './context.js';
+import { type AppSettings, InvalidContextError, readAppSettings } from './context.js';
 import { DrinkWidgetsStack } from './stack.js';
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const app = new App();
-const settings = readAppSettings(app.node, packageJson.version);
+let settings: AppSettings;
+try {
+  settings = readAppSettings(app.node, packageJson.version);
+} catch (error) {
+  // A configuration mistake needs its message, not a stack trace.
+  if (!(error instanceof InvalidContextError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
 
 new DrinkWidgetsStack(app, settings.stackName, {
   description: 'drink-widgets: photo uploads, processing and queries for the drink widgets',

@@ -3,6 +3,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 
 import type { DrinkPhotosProps } from './drink-photos.js';
+import { findPropProblems } from './validate-props.js';
 
 /** Settings of the drink-widgets app, read from CDK context (`-c key=value` or `cdk.json`). */
 export interface AppSettings {
@@ -75,23 +76,37 @@ export function readAppSettings(node: Node, packageVersion: string): AppSettings
   const logRetention = readLogRetention(integer('logRetentionDays'), problems);
   const enableCdn = readBoolean('enableCdn', text('enableCdn'), problems);
 
+  const photos: DrinkPhotosProps = {
+    allowedOrigins,
+    alarmEmail: text('alarmEmail'),
+    removalPolicy,
+    logRetention,
+    maxUploadBytes: integer('maxUploadBytes'),
+    reservedConcurrency: integer('reservedConcurrency'),
+    enableCdn,
+  };
+
+  // The construct checks its props again, but only after every context problem is fixed. Checking
+  // here too lists all problems of one synth in a single message.
+  if (origins !== undefined) problems.push(...findPropProblems({ ...photos, hasExistingBucket: false }));
+
   if (problems.length > 0) {
-    throw new Error(`Invalid CDK context:\n- ${problems.join('\n- ')}\n\nContext keys:\n  ${USAGE}`);
+    throw new InvalidContextError(`Invalid CDK context:\n- ${problems.join('\n- ')}\n\nContext keys:\n  ${USAGE}`);
   }
 
   return {
     stackName: text('stackName') ?? 'DrinkWidgets',
     widgetScriptUrl: text('widgetScriptUrl') ?? defaultWidgetScriptUrl(packageVersion),
-    photos: {
-      allowedOrigins,
-      alarmEmail: text('alarmEmail'),
-      removalPolicy,
-      logRetention,
-      maxUploadBytes: integer('maxUploadBytes'),
-      reservedConcurrency: integer('reservedConcurrency'),
-      enableCdn,
-    },
+    photos,
   };
+}
+
+/** The CDK context given to the app is missing a value or has an invalid one; the message lists each. */
+export class InvalidContextError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidContextError';
+  }
 }
 
 function readRemovalPolicy(raw: string | undefined, problems: string[]): RemovalPolicy | undefined {
