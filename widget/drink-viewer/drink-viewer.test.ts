@@ -157,7 +157,7 @@ describe('<drink-viewer>', () => {
     const element = await fixture<DrinkViewer>(html`<drink-viewer api="http://127.0.0.1:9/api" bar-name="The Crown" drink-name="Negroni"></drink-viewer>`);
     await settled(element);
 
-    expect(messageText(element)).to.equal('The request failed because the network is unreachable. Check the connection and try again.');
+    expect(messageText(element)).to.equal('The server could not be reached. Check the connection and try again.');
   });
 
   it('loads what the visitor types', async () => {

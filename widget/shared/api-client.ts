@@ -23,6 +23,18 @@ export class ApiError extends Error {
   }
 }
 
+let unreachableWarned = false;
+
+/**
+ * Tells the page's developer, once, what a failed fetch may mean: browsers report a request that
+ * CORS blocked exactly like a network failure, and the visitor's message cannot say which it was.
+ */
+function warnUnreachable(base: string): void {
+  if (unreachableWarned) return;
+  unreachableWarned = true;
+  console.warn(`drink-widgets: no response from the API at ${base}. If the network is up, check that its CORS settings allow ${location.origin}.`);
+}
+
 /** Client of the drink-widgets HTTP API rooted at `base`, such as `/api`. */
 export class ApiClient {
   private readonly base: string;
@@ -62,6 +74,7 @@ export class ApiClient {
       response = await fetch(this.base + path, { ...init, signal, headers: { accept: 'application/json', ...init.headers } });
     } catch (error) {
       if (signal?.aborted) throw error;
+      warnUnreachable(this.base);
       throw new ApiError('', 0);
     }
     const body: unknown = await response.json().catch(() => undefined);

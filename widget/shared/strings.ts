@@ -39,7 +39,7 @@ export const defaultStrings = {
   errorBarMissing: 'Enter the name of the bar.',
   errorDrinkMissing: 'Enter the name of the drink.',
   errorFileMissing: 'Choose a photo to upload.',
-  errorNetwork: 'The request failed because the network is unreachable. Check the connection and try again.',
+  errorNetwork: 'The server could not be reached. Check the connection and try again.',
   errorHttp: 'The request failed with HTTP status {status}. Try again.',
   errorStorage: 'Sending the photo failed with HTTP status {status}. Try again.',
   errorTimeout: 'The photo is still being checked after {seconds} seconds. Look for it again later.',
