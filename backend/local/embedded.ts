@@ -56,6 +56,11 @@ export interface EmbeddedOptions {
   readonly retryDelaysMs?: readonly number[];
   /** process-photo invocations running at once. @default 4 */
   readonly concurrency?: number;
+  /**
+   * Origins of other sites allowed to call the API and upload to the bucket, besides the demo
+   * site's own; `*` allows any. @default []
+   */
+  readonly allowedOrigins?: readonly string[];
   /** Folders served at `/`, in order. @default demo-site/, dist/cdn/, backend/local/inspector/ */
   readonly siteDirs?: readonly string[];
 }
@@ -75,6 +80,8 @@ export interface Embedded {
   readonly traces: TraceStore;
   readonly logs: LogBuffer;
   readonly uploads: UploadRegistry;
+  /** The S3 and DynamoDB servers, with the restart hooks of the fault tests. */
+  readonly storage: Storage;
   /** Resolves once no S3 event is queued, running or waiting for a retry. */
   idle(): Promise<void>;
   /** Stops the servers; the data stays in `dataDir`. */
@@ -126,7 +133,9 @@ async function start(options: EmbeddedOptions): Promise<Embedded> {
     });
   });
   const port = await listen(server, portForThisStart('port', options.port ?? 8080, processPorts?.port), host);
-  const origins = [...new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://${host}:${port}`])];
+  const origins = [
+    ...new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://${host}:${port}`, ...(options.allowedOrigins ?? [])]),
+  ];
 
   let storage: Storage | undefined;
   let daemon: XrayDaemon | undefined;
@@ -248,6 +257,7 @@ async function start(options: EmbeddedOptions): Promise<Embedded> {
       traces,
       logs,
       uploads,
+      storage: activeStorage,
       idle: () => delivery.idle(),
       async stop() {
         delivery.stop();

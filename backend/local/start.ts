@@ -3,8 +3,9 @@
  * the demo site's URL, then one line per pipeline step.
  *
  * Environment: PORT (default 8080), HOST (default 127.0.0.1), S3_PORT (default PORT + 1, or a free
- * port when that one is taken), DATA_DIR (default `.data/`), LOG_FORMAT=json to print the handlers'
- * raw JSON log lines instead of the step lines.
+ * port when that one is taken), DATA_DIR (default `.data/`), ALLOWED_ORIGINS (origins of other
+ * sites that may call the API, comma-separated), LOG_FORMAT=json to print the handlers' raw JSON
+ * log lines instead of the step lines.
  */
 // The AWS SDK warns at its first call, over several lines, that its releases from January 2027 need
 // Node.js 22. One line here says it once, before the demo URL, instead of amid the step lines.
@@ -29,6 +30,19 @@ function readPort(name: string, fallback?: number): number | undefined {
   return port;
 }
 
+/** Reads a comma-separated list of origins such as `http://127.0.0.1:5500,https://example.com`. */
+function readOrigins(name: string): string[] {
+  const origins = (process.env[name] ?? '').split(',').map((origin) => origin.trim()).filter((origin) => origin !== '');
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[^/?#\s]+$/.test(origin)) {
+      console.error(`${name} contains ${JSON.stringify(origin)}, which is not an origin; write it as scheme and host, like http://127.0.0.1:5500, without a path or trailing slash`);
+      process.exit(2);
+    }
+  }
+
+  return origins;
+}
+
 const jsonLogs = process.env.LOG_FORMAT === 'json';
 
 function printStep(step: PipelineStep): void {
@@ -45,6 +59,7 @@ const embedded = await startEmbedded({
   port: readPort('PORT', 8080),
   host: process.env.HOST?.trim() || '127.0.0.1',
   s3Port: readPort('S3_PORT'),
+  allowedOrigins: readOrigins('ALLOWED_ORIGINS'),
   passThroughLogs: jsonLogs,
   onStep: printStep,
 }).catch((error: unknown) => {
@@ -64,7 +79,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     }
     stopping = true;
     embedded.stop().then(
-      () => process.exit(0),
+      () => {
+        console.log(`drink-widgets stopped; the data stays in ${embedded.dataDir}`);
+        process.exit(0);
+      },
       (error: unknown) => {
         console.error(`stop failed: ${error instanceof Error ? error.message : String(error)}`);
         process.exit(1);
