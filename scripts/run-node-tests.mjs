@@ -1,7 +1,8 @@
-// Runs Node's test runner over every `*.test.ts` file below the given folders, with tsx loaded.
+// Runs Node's test runner over every `*.test.ts` file below the given folders (or the given files),
+// with tsx loaded.
 // Node 20's `--test` takes no glob patterns, so the files are listed here.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 function findTests(dir) {
@@ -14,11 +15,12 @@ function findTests(dir) {
 
 const folders = process.argv.slice(2);
 if (folders.length === 0) {
-  console.error('usage: node scripts/run-node-tests.mjs FOLDER [FOLDER ...]');
+  console.error('usage: node scripts/run-node-tests.mjs FOLDER_OR_FILE [FOLDER_OR_FILE ...]');
   process.exit(2);
 }
 
-const files = folders.flatMap(findTests).sort();
+// A path that is a file runs as given, so one test file can run alone.
+const files = folders.flatMap((path) => (statSync(path).isDirectory() ? findTests(path) : [path])).sort();
 if (files.length === 0) {
   console.error(`no *.test.ts files below ${folders.join(', ')}`);
   process.exit(1);
