@@ -53,6 +53,17 @@ function metric(name: string): Record<string, unknown>[] {
   });
 }
 
+/** Returns the unit the EMF directives give the metric `name`, from the lines written so far. */
+function unitOf(name: string): string | undefined {
+  for (const line of metric(name)) {
+    const aws = line._aws as { CloudWatchMetrics: { Metrics: { Name: string; Unit?: string }[] }[] };
+    const entry = aws.CloudWatchMetrics.flatMap((directive) => directive.Metrics).find((candidate) => candidate.Name === name);
+    if (entry) return entry.Unit;
+  }
+
+  return undefined;
+}
+
 describe('observability', () => {
   it('logs each step with ids and the presign trace id', async () => {
     // Prepare
@@ -92,6 +103,11 @@ describe('observability', () => {
     assert.equal(typeof indexed?.UploadToIndexedTime, 'number');
     assert.equal(typeof indexed?.ProcessingTime, 'number');
     assert.ok(Number(indexed?.PhotoBytes) > 0);
+    assert.equal(unitOf('UploadsRequested'), 'Count');
+    assert.equal(unitOf('PhotosIndexed'), 'Count');
+    assert.equal(unitOf('UploadToIndexedTime'), 'Milliseconds');
+    assert.equal(unitOf('ProcessingTime'), 'Milliseconds');
+    assert.equal(unitOf('PhotoBytes'), 'Bytes');
   });
 
   it('warns once per rejected photo with the reason', async () => {
