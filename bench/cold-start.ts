@@ -1,7 +1,8 @@
 /**
  * Cold start: each handler bundled by esbuild with the options of the CDK construct
- * (backend/cdk/drink-photos.ts), its size, and the time a fresh `node` process takes to import it
- * with the function's environment set, minus the time it takes to import an empty module.
+ * (backend/cdk/drink-photos.ts), and its size. The load time is the time a fresh `node` process
+ * takes to import the bundle with the function's environment set, minus the time it takes to import
+ * an empty module.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,8 @@ interface HandlerSpec {
   readonly entry: string;
   /** Packages the construct installs into the asset's node_modules instead of bundling. */
   readonly nodeModules: readonly string[];
+  /** Memory the construct gives the function, in MB, as Lambda reports it in the environment. */
+  readonly memoryMb: number;
   /** Environment the construct gives the function, with placeholder resource names. */
   readonly environment: Readonly<Record<string, string>>;
 }
@@ -34,18 +37,21 @@ const HANDLERS: readonly HandlerSpec[] = [
     name: 'presign',
     entry: 'backend/functions/presign.ts',
     nodeModules: [],
+    memoryMb: 256,
     environment: { ...STORAGE, ALLOWED_ORIGINS: 'https://example.com', MAX_UPLOAD_BYTES: '20971520', UPLOAD_EXPIRY_SECONDS: '300' },
   },
   {
     name: 'process-photo',
     entry: 'backend/functions/process-photo.ts',
     nodeModules: ['sharp'],
+    memoryMb: 1769,
     environment: { ...STORAGE, MAX_UPLOAD_BYTES: '20971520', RENDITION_SIZES: '{"thumb":320,"display":1600}' },
   },
   {
     name: 'query',
     entry: 'backend/functions/query.ts',
     nodeModules: [],
+    memoryMb: 512,
     environment: { ...STORAGE, ALLOWED_ORIGINS: 'https://example.com' },
   },
 ];
@@ -65,7 +71,7 @@ function functionEnvironment(spec: HandlerSpec, folder: string, sourceMaps: bool
     AWS_SECRET_ACCESS_KEY: 'bench',
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
     AWS_LAMBDA_FUNCTION_NAME: `drink-widgets-${spec.name}`,
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
     LAMBDA_TASK_ROOT: folder,
     _HANDLER: 'index.handler',
     AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
@@ -92,7 +98,7 @@ async function bundleHandler(spec: HandlerSpec, folder: string): Promise<string>
     logLevel: 'error',
     metafile: true,
   });
-  // The asset carries node_modules for the external packages; a link to the repository's stands in.
+  // The asset carries node_modules for the external packages, so a link to the repository's copy replaces it here.
   for (const name of spec.nodeModules) {
     mkdirSync(join(folder, 'node_modules'), { recursive: true });
     symlinkSync(join(REPOSITORY_ROOT, 'node_modules', name), join(folder, 'node_modules', name), 'dir');
@@ -109,7 +115,9 @@ function largestPackages(metafile: Metafile): string {
   const byPackage = new Map<string, number>();
   for (const [path, input] of Object.entries(output.inputs)) {
     const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
-    const name = match ? (match[1]!.startsWith('@aws-sdk/') || match[1]!.startsWith('@smithy/') ? match[1]!.split('/')[0]! : match[1]!) : 'project code';
+    let name = match?.[1] ?? 'project code';
+    // The SDK comes as hundreds of small packages, which are counted together by scope.
+    if (name.startsWith('@aws-sdk/') || name.startsWith('@smithy/')) name = name.split('/')[0]!;
     byPackage.set(name, (byPackage.get(name) ?? 0) + input.bytesInOutput);
   }
   const total = [...byPackage.values()].reduce((sum, bytes) => sum + bytes, 0);
@@ -149,7 +157,7 @@ function timeImport(loader: string, module: string, env: NodeJS.ProcessEnv): Pro
 
 interface HandlerResult {
   readonly name: string;
-  /** Why the bundle failed to load, when it did; the figures are then NaN. */
+  /** Reason the bundle failed to load, when it did; the figures are then NaN. */
   readonly error?: string;
   /** Largest packages in the bundle, by their share of its bytes. */
   readonly largest?: string;
@@ -196,7 +204,7 @@ async function measureHandler(spec: HandlerSpec, root: string, loader: string, e
   };
 }
 
-/** The first line of a Node.js error from the child's stderr, such as `Error: Could not load the "sharp" module …`. */
+/** Returns the first error line of the child's stderr, such as `Error: Could not load the "sharp" module …`. */
 function loadError(message: string): string {
   const line = message.split('\n').find((text) => /^\w*Error:/.test(text.trim()));
 
@@ -295,6 +303,7 @@ export async function runColdStart(options: { runs: number }): Promise<BenchResu
     notes: [
       `Baseline: a fresh node process importing an empty module takes ${formatMs(median(results.filter((result) => result.error === undefined).map((result) => result.baselineMs)))} here.`,
       'Lambda\'s init phase also downloads and unpacks the asset and starts the runtime, which this does not measure.',
+      `The processes here use this machine's cores whatever the functions' memory settings (${HANDLERS.map((spec) => `${spec.name} ${spec.memoryMb} MB`).join(', ')}), while Lambda gives a function CPU in proportion to its memory (one vCPU at 1,769 MB, as the construct notes), so the smaller functions would load more slowly there.`,
     ],
   };
 }

@@ -27,6 +27,16 @@ interface Subject {
   readonly resolveDir: string;
 }
 
+const FILEPOND_PACKAGES = [
+  'filepond',
+  'filepond-plugin-image-preview',
+  'filepond-plugin-image-resize',
+  'filepond-plugin-image-transform',
+  'filepond-plugin-image-exif-orientation',
+  'filepond-plugin-file-validate-type',
+  'filepond-plugin-file-validate-size',
+] as const;
+
 const PEERS: readonly Subject[] = [
   {
     name: 'Uppy (core + Dashboard + AWS S3)',
@@ -42,7 +52,7 @@ const PEERS: readonly Subject[] = [
   },
   {
     name: 'FilePond + 6 plugins',
-    packages: 'filepond, filepond-plugin-image-preview, -image-resize, -image-transform, -image-exif-orientation, -file-validate-type, -file-validate-size',
+    packages: FILEPOND_PACKAGES.join(', '),
     js: [
       "import * as FilePond from 'filepond';",
       "import ImagePreview from 'filepond-plugin-image-preview';",
@@ -84,6 +94,8 @@ function gzipSize(data: Uint8Array): number {
 
 async function bundle(source: string, loader: 'js' | 'css', resolveDir: string): Promise<Uint8Array> {
   const result = await build({
+    absWorkingDir: REPOSITORY_ROOT,
+    metafile: true,
     stdin: { contents: source, loader, resolveDir, sourcefile: `entry.${loader}` },
     bundle: true,
     format: 'esm',
@@ -95,6 +107,12 @@ async function bundle(source: string, loader: 'js' | 'css', resolveDir: string):
     // Peers must not fall back to the repository's node_modules.
     nodePaths: [],
   });
+  // esbuild looks in parent folders too, so a peer missing from bench/node_modules would silently
+  // come from the repository's node_modules; that is rejected here.
+  if (resolveDir === BENCH_DIR) {
+    const outside = Object.keys(result.metafile.inputs).filter((path) => !path.startsWith('bench/entry.') && !path.startsWith('bench/node_modules/'));
+    if (outside.length > 0) throw new Error(`peer bundle read files outside bench/node_modules: ${outside.slice(0, 3).join(', ')}; run npm ci --prefix bench`);
+  }
   const outputs = result.outputFiles.filter((file) => file.path.endsWith(`.${loader}`));
   if (outputs.length !== 1) throw new Error(`esbuild wrote ${outputs.length} .${loader} files for one entry; expected 1`);
 
@@ -167,6 +185,7 @@ export async function runSize(): Promise<BenchResult> {
   ];
 
   const total = ours.jsGzip;
+  const ownCode = Math.max(0, total - peers[2]!.jsGzip);
   const check: TargetCheck = {
     name: 'widgets size',
     target: `CDN file ≤ 15 KiB (${BUDGET_BYTES.toLocaleString('en-US')} B) min+gzip`,
@@ -200,8 +219,9 @@ export async function runSize(): Promise<BenchResult> {
     ],
     targets: [check],
     notes: [
+      `FilePond versions: ${versionOf(FILEPOND_PACKAGES, BENCH_DIR)}.`,
       `Sizes in KiB (1,024 bytes). The target is read as 15 KiB, the budget \`npm run size\` enforces; ${total <= 15_000 ? 'the CDN file also stays within 15,000 bytes' : 'the CDN file is over 15,000 bytes'}.`,
-      `The Lit figure is \`export * from 'lit'\`: all of lit-html, lit-element and reactive-element, more than a component needs, so the widgets' own code is at least ${formatBytes(Math.max(0, total - peers[2]!.jsGzip))} gzipped.`,
+      `The Lit figure is \`export * from 'lit'\`: all of lit-html, lit-element and reactive-element, more than a component needs, so the widgets' own code takes at least about ${formatBytes(ownCode)} of the gzipped CDN file (gzip sizes do not add up exactly).`,
     ],
   };
 }

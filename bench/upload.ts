@@ -178,7 +178,7 @@ export async function runUpload(options: { runs: number }): Promise<BenchResult>
     title: 'Upload bytes',
     method: [
       `The 12 MP photo is ${photo.description}: ${photo.width}×${photo.height}, ${formatBytes(original.length)}. The real 8 MP photo it was made from is sent through the same downscale for comparison.`,
-      'Headless Chromium, launched by playwright-core with the flags below, loads a page from 127.0.0.1 with the CDN file',
+      'Headless Chromium, launched by playwright-core with the flags below (playwright-core adds its own defaults), loads a page from 127.0.0.1 with the CDN file',
       'and the widget\'s `prepareImage` (widget/shared/image.ts, bundled by esbuild), reads `maxEdge` and `quality` from a',
       '`<drink-uploader>` element, and downscales the photo as the element does before an upload: decode with EXIF',
       'orientation (`createImageBitmap`), draw on a canvas, encode as JPEG, copy the EXIF segment with the orientation set to 1.',

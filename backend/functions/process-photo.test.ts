@@ -58,6 +58,22 @@ async function makePngDeclaring(width: number, height: number): Promise<Buffer> 
   return png;
 }
 
+/**
+ * Builds a progressive JPEG, then repeats its scans until it has more than `minScans`. Each repeat
+ * is a well-formed scan, though a decoder may warn about the repeated progression, so the check has
+ * to reject the file by its scan count before decoding.
+ */
+async function makeJpegWithScans(minScans: number): Promise<Buffer> {
+  const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#808080' } }).jpeg({ progressive: true }).toBuffer();
+  const firstScan = jpeg.indexOf(Buffer.from([0xff, 0xda]));
+  const head = jpeg.subarray(0, firstScan);
+  const scans = jpeg.subarray(firstScan, jpeg.length - 2);
+  const scansPerCopy = scans.toString('latin1').split('\xff\xda').length - 1;
+  const copies = Array.from({ length: Math.floor(minScans / scansPerCopy) + 1 }, () => scans);
+
+  return Buffer.concat([head, ...copies, Buffer.from([0xff, 0xd9])]);
+}
+
 const SVG = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="red"/></svg>');
 
 describe('process-photo rejections', () => {
@@ -70,6 +86,9 @@ describe('process-photo rejections', () => {
     { name: 'PNG declared as JPEG', bytes: () => makePngDeclaring(1, 1), declared: 'image/jpeg', reason: 'TypeMismatch' },
     { name: 'TIFF declared as JPEG', bytes: () => sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).tiff().toBuffer(), declared: 'image/jpeg', reason: 'UnsupportedType' },
     { name: 'HEIC from an iPhone', bytes: () => readFixture('iphone-11-pro.heic'), declared: 'image/heic', reason: 'UnsupportedHeic' },
+    { name: 'JPEG 40 times taller than wide', bytes: () => makeJpeg(3, 20, 800), declared: 'image/jpeg', reason: 'ExtremeAspectRatio' },
+    { name: 'PNG 25 times wider than tall', bytes: () => sharp({ create: { width: 1000, height: 40, channels: 3, background: '#000' } }).png().toBuffer(), declared: 'image/png', reason: 'ExtremeAspectRatio' },
+    { name: 'JPEG with 110 scans', bytes: () => makeJpegWithScans(100), declared: 'image/jpeg', reason: 'TooManyScans' },
     {
       name: 'file larger than the policy',
       bytes: async () => Buffer.concat([await makeJpeg(2), Buffer.alloc(MAX_UPLOAD_BYTES)]),
@@ -90,7 +109,9 @@ describe('process-photo rejections', () => {
       const drink = await api.getDrink('Reject Bar', testCase.name);
 
       // Assess
+      const { getUpload } = await import('../shared/table-reads.js');
       assert.equal(status.status, 'rejected');
+      assert.equal((await getUpload(uploadId))?.reasonCode, testCase.reason);
       assert.equal(typeof status.reason, 'string');
       assert.ok((status.reason ?? '').length > 20, `reason ${JSON.stringify(status.reason)} explains the rejection`);
       assert.equal(status.photo, undefined);

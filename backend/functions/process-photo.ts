@@ -5,6 +5,10 @@
  * S3 delivers events at least once and in no fixed order. Every write is conditional or
  * idempotent, so a repeated event changes nothing and an older one never replaces a newer photo. A
  * failure part way throws, so the event is retried until the photo ends indexed or rejected.
+ *
+ * A presigned POST can be sent again until it expires, with other bytes under the same key. The
+ * first ETag that process-photo reads claims the upload id (`claimUpload`); an object with another
+ * ETag is a re-upload, which is moved to `rejected/` unchecked and never indexed.
  */
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 
@@ -14,9 +18,9 @@ import { inspectImage, renderRenditions } from '../shared/image.js';
 import { logger } from '../shared/logger.js';
 import { publishMetrics, recordPhotoIndexed, recordPhotoRejected, recordProcessingTime } from '../shared/metrics.js';
 import { decodeEventKey, type OriginalKey, parseOriginalKey } from '../shared/object-keys.js';
-import { moveToRejected, readOriginal, writeRenditions } from '../shared/originals.js';
+import { moveToRejected, normalizeETag, readETag, readOriginal, writeRenditions } from '../shared/originals.js';
 import { getUpload } from '../shared/table-reads.js';
-import { indexPhoto, markRejected } from '../shared/table-writes.js';
+import { claimUpload, indexPhoto, markRejected } from '../shared/table-writes.js';
 import { toPhotoOrder } from '../shared/table.js';
 import { annotate, inSubsegment, traceInvocation } from '../shared/tracing.js';
 import type { PhotoRecord } from '../shared/types.js';
@@ -33,6 +37,23 @@ async function reject(key: string, parts: OriginalKey, error: PhotoRejectedError
   annotate({ outcome: 'rejected' });
 }
 
+/**
+ * Moves a re-upload aside: the object now at `key`, unless it is the claimed original itself. The
+ * indexed photo keeps its renditions and status. Its original is lost, because S3 replaced it when
+ * the re-upload was stored, so nothing but checked bytes stays under `photos/`.
+ */
+async function setAsideReupload(key: string, claimedETag: string | undefined, eventETag: string): Promise<void> {
+  const currentETag = await readETag(key);
+  logger.warn('upload sent again with other bytes, not indexed', { objectKey: key, claimedETag, eventETag, currentETag });
+  annotate({ outcome: 'reupload' });
+  if (currentETag === undefined || currentETag === claimedETag) return;
+
+  // NOTE: another re-upload between the HEAD and the copy would be moved instead, which still
+  // leaves only checked bytes or nothing under the key.
+  const rejectedKey = await moveToRejected(key);
+  logger.info('re-upload moved aside', { objectKey: rejectedKey });
+}
+
 async function processRecord(record: S3EventRecord): Promise<void> {
   const key = decodeEventKey(record.s3.object.key);
   const parts = parseOriginalKey(key);
@@ -45,15 +66,30 @@ async function processRecord(record: S3EventRecord): Promise<void> {
   annotate({ uploadId: parts.uploadId, barName: parts.barName, drinkName: parts.drinkName });
 
   const status = await getUpload(parts.uploadId);
-  if (status?.status === 'indexed') {
+  const eventETag = normalizeETag(record.s3.object.eTag);
+  const order = toPhotoOrder(record.eventTime, record.s3.object.sequencer);
+  // Items indexed before claims existed have no claimedETag; their events count as repeats.
+  const claimedByOther = status?.claimedETag !== undefined && status.claimedETag !== eventETag;
+  if (status?.status === 'indexed' && !claimedByOther) {
     logger.info('photo already indexed, event repeated');
     annotate({ outcome: 'repeated' });
+
+    return;
+  }
+  if (claimedByOther && status?.status !== 'pending') {
+    await setAsideReupload(key, status?.claimedETag, eventETag);
 
     return;
   }
   if (record.s3.object.size > config.maxUploadBytes) {
     // s3rver does not enforce the POST policy, and neither does S3 for a key written another way.
     // The size in the event spares the download.
+    const claim = await claimUpload(parts.uploadId, eventETag, order);
+    if (!claim.claimed) {
+      await setAsideReupload(key, claim.claimedETag, eventETag);
+
+      return;
+    }
     const tooLarge = new PhotoRejectedError(RejectReason.TooLarge, `The file has ${record.s3.object.size} bytes, more than the ${config.maxUploadBytes} bytes accepted; upload a smaller photo.`);
     await reject(key, parts, tooLarge);
 
@@ -64,6 +100,14 @@ async function processRecord(record: S3EventRecord): Promise<void> {
   if (original === undefined) {
     logger.info('original not found, event handled before', { objectKey: key, status: status?.status });
     annotate({ outcome: 'repeated' });
+
+    return;
+  }
+  // The claim uses the ETag of the bytes read, not the event's: when two sends of one form race,
+  // the object may already hold the other send's bytes, and only the bytes read get checked.
+  const claim = await claimUpload(parts.uploadId, original.eTag, order);
+  if (!claim.claimed) {
+    await setAsideReupload(key, claim.claimedETag, original.eTag);
 
     return;
   }
@@ -99,7 +143,7 @@ async function processRecord(record: S3EventRecord): Promise<void> {
   const indexedAt = new Date();
   const photo: PhotoRecord = {
     uploadId: parts.uploadId,
-    order: toPhotoOrder(record.eventTime, record.s3.object.sequencer),
+    order: claim.order,
     width: image.width,
     height: image.height,
     originalContentType: image.contentType,

@@ -100,6 +100,23 @@ describe('GET routes', () => {
     { name: 'a forged page token', resource: '/bars', path: '/bars', query: { nextToken: Buffer.from('{"pk":"UPLOAD#x","sk":"UPLOAD"}').toString('base64url') }, field: 'nextToken' },
     { name: 'a page token of another list', resource: DRINK_ROUTE, path: '/bars/Rum%20%2F%20Bar/drinks/50%25%2B1%20Sour', query: { nextToken: Buffer.from('{"pk":"BAR#rum / bar","sk":"DRINK#50%+1 sour"}').toString('base64url') }, field: 'nextToken' },
     { name: 'a page token that is no JSON', resource: '/bars', path: '/bars', query: { nextToken: '!!!' }, field: 'nextToken' },
+    ...[
+      ['an extra field', '{"pk":"BARS","sk":"a","extra":"x"}'],
+      ['an array sort key', '{"pk":"BARS","sk":["a"]}'],
+      ['a typed sort key', '{"pk":"BARS","sk":{"S":"a"}}'],
+      ['no sort key', '{"pk":"BARS"}'],
+      ['an empty sort key', '{"pk":"BARS","sk":""}'],
+      ['a sort key over 1024 bytes', JSON.stringify({ pk: 'BARS', sk: 'a'.repeat(1025) })],
+      ['an unpaired surrogate', '{"pk":"BARS","sk":"a\\ud800"}'],
+      ['an array', '[{"pk":"BARS","sk":"a"}]'],
+    ].map(([name, token]) => ({ name: `a page token with ${name}`, resource: '/bars', path: '/bars', query: { nextToken: Buffer.from(token as string).toString('base64url') }, field: 'nextToken' })),
+    {
+      name: 'a page token above the latest photo',
+      resource: DRINK_ROUTE,
+      path: '/bars/Rum%20%2F%20Bar/drinks/50%25%2B1%20Sour',
+      query: { nextToken: Buffer.from('{"pk":"BAR#rum / bar","sk":"PHOTO#50%25+1 sour#~"}').toString('base64url') },
+      field: 'nextToken',
+    },
     { name: 'a name of 101 characters', resource: DRINK_ROUTE, path: `/bars/${'x'.repeat(101)}/drinks/Ale`, field: 'barName' },
     { name: 'a control character in a name', resource: DRINK_ROUTE, path: '/bars/Bar/drinks/Ale%00', field: 'drinkName' },
   ];
@@ -112,6 +129,7 @@ describe('GET routes', () => {
 
       // Assess
       assert.equal(response.statusCode, 400, response.body);
+      assert.equal(body.error, 'InvalidParameter');
       assert.equal(body.field, testCase.field);
     });
   }

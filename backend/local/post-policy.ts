@@ -33,7 +33,8 @@ function denied(message: string, code = 'AccessDenied', status = 403): PolicyChe
   return { ok: false, status, code, message };
 }
 
-function signingKey(secret: string, date: string, region: string, service: string): Buffer {
+/** Derives the Signature Version 4 signing key of one day, region and service. */
+export function signingKey(secret: string, date: string, region: string, service: string): Buffer {
   const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
 
   return hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');

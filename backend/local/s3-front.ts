@@ -1,7 +1,8 @@
 /**
  * A wrapper around s3rver's request listener that adds what s3rver lacks. It checks each browser
- * POST upload against its presigned POST policy, as S3 does, decodes `x-amz-copy-source` as S3
- * does, and marks every request with its arrival time for s3rver's synchronous `event` emission.
+ * POST upload against its presigned POST policy and every other request's Signature Version 4
+ * signature, as S3 does for a private bucket. It also decodes `x-amz-copy-source` as S3 does, and
+ * marks every request with its arrival time for s3rver's synchronous `event` emission.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
@@ -9,6 +10,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 
 import { checkPostPolicy, policyErrorXml, type PolicyCheck } from './post-policy.js';
+import { checkRequestSignature } from './signature-v4.js';
 
 export interface S3FrontOptions {
   readonly bucket: string;
@@ -45,6 +47,13 @@ export function installS3Front(s3rver: unknown, options: S3FrontOptions): AsyncL
       });
 
     if (!isBrowserPost(request, options.bucket)) {
+      // S3 answers CORS preflights without a signature; s3rver applies the bucket's CORS rules.
+      const check = request.method === 'OPTIONS' ? { ok: true as const } : checkRequestSignature({ method: request.method ?? 'GET', url: request.url ?? '/', headers: request.headers }, options.secrets);
+      if (!check.ok) {
+        request.resume();
+        writeS3Error(request, response, check, options.allowedOrigins);
+        return;
+      }
       fixCopySource(request);
       forward(request);
       return;
@@ -78,14 +87,26 @@ function fixCopySource(request: IncomingMessage): void {
   }
 }
 
-/** Returns true for a POST Object upload (a multipart form sent to the bucket's URL). */
+/**
+ * Returns true for a POST Object upload: a multipart form sent to the bucket's path, whatever its
+ * query string. The path compares as s3rver routes it, one percent-decoded segment with an optional
+ * trailing slash, so `/%64rink-photos?x=1` counts as the bucket too. Every other request needs a
+ * signature, so a form that takes another route is rejected rather than stored unchecked.
+ */
 function isBrowserPost(request: IncomingMessage, bucket: string): boolean {
   if (request.method !== 'POST') return false;
+  if (!/^multipart\/form-data/i.test(request.headers['content-type'] ?? '')) return false;
 
-  const url = new URL(request.url ?? '/', 'http://localhost');
-  const isBucketPath = url.pathname === `/${bucket}` || url.pathname === `/${bucket}/`;
+  const path = (request.url ?? '/').split('?', 1)[0] as string;
+  const segments = path.split('/');
+  const bucketSegment = segments[1];
+  if (segments[0] !== '' || bucketSegment === undefined || segments.length > 3 || (segments.length === 3 && segments[2] !== '')) return false;
 
-  return isBucketPath && url.search === '' && /^multipart\/form-data/i.test(request.headers['content-type'] ?? '');
+  try {
+    return decodeURIComponent(bucketSegment) === bucket;
+  } catch {
+    return false;
+  }
 }
 
 async function checkBrowserPost(

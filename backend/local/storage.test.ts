@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startStorage } from './storage.js';
@@ -69,5 +70,38 @@ describe('startStorage', () => {
     assert.ok(allowed.headers.get('access-control-allow-origin'));
     assert.equal(other.status, 403);
     assert.equal(other.headers.get('access-control-allow-origin'), null);
+  });
+
+  it('restarts each server on its port with its data', async () => {
+    // Prepare
+    const storage = await startStorage({ dataDir });
+    const s3 = new S3Client({ endpoint: storage.s3Endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, forcePathStyle: true });
+    const dynamo = new DynamoDBClient({ endpoint: storage.dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    const key = { pk: { S: 'restart' }, sk: { S: 'item' } };
+    await dynamo.send(new PutItemCommand({ TableName: storage.tableName, Item: { ...key, value: { S: 'kept' } } }));
+    await s3.send(new PutObjectCommand({ Bucket: storage.bucketName, Key: 'restart.txt', Body: 'kept' }));
+    const httpServer = (storage.s3rver as unknown as { httpServer: import('node:http').Server }).httpServer;
+    let frontCalls = 0;
+    const listeners = httpServer.listeners('request') as ((...args: unknown[]) => void)[];
+    httpServer.removeAllListeners('request');
+    httpServer.on('request', (...args: unknown[]) => {
+      frontCalls++;
+      for (const listener of listeners) listener(...args);
+    });
+
+    // Act
+    await storage.restartDynamo(50);
+    await storage.restartS3(50);
+    const item = await dynamo.send(new GetItemCommand({ TableName: storage.tableName, Key: key }));
+    const object = await s3.send(new GetObjectCommand({ Bucket: storage.bucketName, Key: 'restart.txt' }));
+    const body = await object.Body?.transformToString();
+    s3.destroy();
+    dynamo.destroy();
+    await storage.stop();
+
+    // Assess
+    assert.equal(item.Item?.value?.S, 'kept');
+    assert.equal(body, 'kept');
+    assert.equal(frontCalls, 1, 'the listener in front of s3rver still receives requests');
   });
 });

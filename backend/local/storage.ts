@@ -3,6 +3,7 @@
  * server (dynalite) in this process, on 127.0.0.1, keeping their data in a local folder.
  */
 import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
@@ -16,6 +17,7 @@ import dynalite from 'dynalite';
 import S3rver from 's3rver';
 
 import { bucketCorsRules, bucketCorsXml } from '../shared/bucket-cors.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 /** Credentials s3rver accepts out of the box; dynalite accepts any. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -49,6 +51,17 @@ export interface Storage {
   readonly s3rver: S3rver;
   /** Stops both servers; the data stays in `dataDir`. */
   stop(): Promise<void>;
+  /**
+   * Stops dynalite, closing its database, waits `downMs` milliseconds and starts it again on the
+   * same port and data folder. For fault tests: requests in between fail to connect.
+   */
+  restartDynamo(downMs: number): Promise<void>;
+  /**
+   * Closes the S3 endpoint and its open connections, waits `downMs` milliseconds and starts s3rver
+   * again on the same port. Request listeners installed in front of s3rver stay in place. For
+   * fault tests: requests in between fail to connect, and uploads in flight are cut off.
+   */
+  restartS3(downMs: number): Promise<void>;
 }
 
 /**
@@ -64,13 +77,13 @@ export async function startStorage(options: StorageOptions): Promise<Storage> {
   await mkdir(s3Dir, { recursive: true });
   await mkdir(dynamoDir, { recursive: true });
 
-  // createTableMs 0 makes a new table ACTIVE at once, as there is nothing to wait for locally.
-  const dynamoServer = dynalite({ path: dynamoDir, createTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    dynamoServer.once('error', reject);
-    dynamoServer.listen(options.dynamoPort ?? 0, '127.0.0.1', () => resolve());
+  const lock = await lockDataDir(options.dataDir);
+  let dynamoServer = await startDynalite(dynamoDir, options.dynamoPort ?? 0).catch(async (error: unknown) => {
+    await lock.release();
+    throw error;
   });
-  const dynamoEndpoint = `http://127.0.0.1:${(dynamoServer.address() as AddressInfo).port}`;
+  const dynamoPort = (dynamoServer.address() as AddressInfo).port;
+  const dynamoEndpoint = `http://127.0.0.1:${dynamoPort}`;
 
   const s3rver = new S3rver({
     address: '127.0.0.1',
@@ -86,6 +99,7 @@ export async function startStorage(options: StorageOptions): Promise<Storage> {
     s3Address = (await s3rver.run()) as AddressInfo;
   } catch (error) {
     await closeDynalite(dynamoServer);
+    await lock.release();
     throw new Error(`S3 server failed to start on 127.0.0.1:${options.s3Port ?? 0}; choose a free port with S3_PORT`, {
       cause: error,
     });
@@ -96,6 +110,7 @@ export async function startStorage(options: StorageOptions): Promise<Storage> {
     await ensureTable(dynamoEndpoint, tableName);
   } catch (error) {
     await Promise.allSettled([s3rver.close(), closeDynalite(dynamoServer)]);
+    await lock.release();
     throw error;
   }
 
@@ -107,8 +122,49 @@ export async function startStorage(options: StorageOptions): Promise<Storage> {
     s3rver,
     async stop() {
       await Promise.allSettled([s3rver.close(), closeDynalite(dynamoServer)]);
+      await lock.release();
+    },
+    async restartDynamo(downMs) {
+      // dynalite's close waits for open connections, which keep-alive clients hold indefinitely.
+      const closed = closeDynalite(dynamoServer);
+      dynamoServer.closeAllConnections();
+      await closed;
+      await delay(downMs);
+      dynamoServer = await startDynalite(dynamoDir, dynamoPort);
+    },
+    async restartS3(downMs) {
+      const httpServer = (s3rver as unknown as { httpServer: Server }).httpServer;
+      const listeners = httpServer.listeners('request') as ((...args: unknown[]) => void)[];
+      await new Promise<void>((resolve) => {
+        httpServer.close(() => resolve());
+        httpServer.closeAllConnections();
+      });
+      await delay(downMs);
+      // run() listens on the port of the options, which may be 0; the endpoint keeps its port.
+      (s3rver as unknown as { serverOptions: { port: number } }).serverOptions.port = s3Address.port;
+      await s3rver.run();
+      // run() creates a new HTTP server with only s3rver's own listener; the earlier listeners
+      // already wrap s3rver's application, so they replace it.
+      const restarted = (s3rver as unknown as { httpServer: Server }).httpServer;
+      restarted.removeAllListeners('request');
+      for (const listener of listeners) restarted.on('request', listener);
     },
   };
+}
+
+/** Starts dynalite on 127.0.0.1; createTableMs 0 makes a new table ACTIVE at once, as there is nothing to wait for locally. */
+async function startDynalite(dynamoDir: string, port: number): Promise<ReturnType<typeof dynalite>> {
+  const server = dynalite({ path: dynamoDir, createTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+
+  return server;
+}
+
+function delay(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds));
 }
 
 /** Creates the table with the key schema of the CDK app unless it exists. */

@@ -111,6 +111,36 @@ describe('X-Ray daemon receiver', () => {
   });
 });
 
+describe('X-Ray daemon with hostile datagrams', () => {
+  it('survives invalid subsegments', async () => {
+    // Prepare
+    const store = new TraceStore();
+    const daemon = await startXrayDaemon(store);
+    const traceId = '1-6b131a3f-000000000000000000000bad';
+    const documents = [
+      { id: 'a'.repeat(16), trace_id: traceId, start_time: 1, subsegments: [null] },
+      { id: 'b'.repeat(16), trace_id: traceId, start_time: 1, subsegments: {} },
+      { id: 'c'.repeat(16), trace_id: traceId, start_time: 1, subsegments: [1, 'x', [], { id: 7 }] },
+      { id: 'd'.repeat(16), trace_id: 42, start_time: 1 },
+      { id: 'e'.repeat(16), trace_id: traceId, start_time: 'soon' },
+    ];
+
+    // Act
+    for (const document of documents) await send(daemon.port, `${HEADER}\n${JSON.stringify(document)}`);
+    await send(daemon.port, `${HEADER}\n${JSON.stringify({ name: 'ok', id: 'f'.repeat(16), trace_id: traceId, start_time: 2 })}`);
+    await waitFor(() => store.segments(traceId).some((segment) => segment.id === 'f'.repeat(16)));
+    await daemon.close();
+
+    // Assess
+    assert.deepEqual(
+      store.segments(traceId).map((segment) => segment.id),
+      ['a'.repeat(16), 'c'.repeat(16), 'f'.repeat(16)],
+    );
+    assert.equal(store.droppedSegments, 5);
+    assert.equal(daemon.invalidDatagrams, 3);
+  });
+});
+
 describe('TraceStore', () => {
   it('drops the oldest trace beyond its limit', () => {
     // Prepare

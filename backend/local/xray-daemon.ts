@@ -52,18 +52,24 @@ export class TraceStore {
     this.#maxSegmentsPerTrace = options.maxSegmentsPerTrace ?? 2000;
   }
 
-  /** Segments dropped because their trace was full or they had no trace id. */
+  /** Segments dropped because their trace was full, they had no trace id or they were invalid. */
   get droppedSegments(): number {
     return this.#droppedSegments;
   }
 
   /**
    * Adds a document and the subsegments embedded in it, each stored flat with its `parent_id`. A
-   * document sent again with the same id (in progress, then complete) replaces the earlier one.
+   * document sent again with the same id (in progress, then complete) replaces the earlier one. The
+   * document comes from any local process, so one that is not a segment (see `isSegmentDocument`)
+   * is dropped and counted, and its embedded subsegments with it.
    */
-  add(document: SegmentDocument, inherited?: { traceId: string; parentId: string }): void {
+  add(document: unknown, inherited?: { traceId: string; parentId: string }): void {
+    if (!isSegmentDocument(document)) {
+      this.#droppedSegments++;
+      return;
+    }
     const traceId = document.trace_id ?? inherited?.traceId;
-    if (traceId === undefined || typeof document.id !== 'string') {
+    if (traceId === undefined) {
       this.#droppedSegments++;
       return;
     }
@@ -126,6 +132,26 @@ export class TraceStore {
   }
 }
 
+/**
+ * Returns true for an object whose fields that the store and the inspector read have the types of
+ * the X-Ray segment document schema. Those are a string `id` and a numeric `start_time`, and when
+ * present, string `trace_id` and `parent_id` and an array `subsegments`.
+ */
+export function isSegmentDocument(value: unknown): value is SegmentDocument {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+
+  const document = value as Record<string, unknown>;
+  const optionalString = (field: unknown) => field === undefined || typeof field === 'string';
+
+  return (
+    typeof document.id === 'string' &&
+    typeof document.start_time === 'number' &&
+    optionalString(document.trace_id) &&
+    optionalString(document.parent_id) &&
+    (document.subsegments === undefined || Array.isArray(document.subsegments))
+  );
+}
+
 /** Parses one datagram; returns undefined when the header or the document is invalid. */
 export function parseDaemonDatagram(datagram: Buffer | string): SegmentDocument | undefined {
   const text = datagram.toString();
@@ -136,10 +162,9 @@ export function parseDaemonDatagram(datagram: Buffer | string): SegmentDocument 
     const header = JSON.parse(text.slice(0, newline)) as Record<string, unknown>;
     if (header.format !== PROTOCOL_HEADER.format || header.version !== PROTOCOL_HEADER.version) return undefined;
 
-    const document = JSON.parse(text.slice(newline + 1)) as SegmentDocument;
-    if (typeof document !== 'object' || document === null || typeof document.id !== 'string') return undefined;
+    const document: unknown = JSON.parse(text.slice(newline + 1));
 
-    return document;
+    return isSegmentDocument(document) ? document : undefined;
   } catch {
     return undefined;
   }
@@ -159,10 +184,16 @@ export async function startXrayDaemon(store: TraceStore, port = 0): Promise<Xray
   const socket: Socket = createSocket('udp4');
   let invalidDatagrams = 0;
 
+  // Any local process can send datagrams, so none of them may throw out of this listener: an
+  // uncaught exception here would stop the whole runtime.
   socket.on('message', (datagram) => {
-    const document = parseDaemonDatagram(datagram);
-    if (document === undefined) invalidDatagrams++;
-    else store.add(document);
+    try {
+      const document = parseDaemonDatagram(datagram);
+      if (document === undefined) invalidDatagrams++;
+      else store.add(document);
+    } catch {
+      invalidDatagrams++;
+    }
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -20,6 +20,8 @@ export const RejectReason = {
   TypeMismatch: 'TypeMismatch',
   TooLarge: 'TooLarge',
   TooManyPixels: 'TooManyPixels',
+  ExtremeAspectRatio: 'ExtremeAspectRatio',
+  TooManyScans: 'TooManyScans',
   Corrupt: 'Corrupt',
   UnsupportedHeic: 'UnsupportedHeic',
 } as const;

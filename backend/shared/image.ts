@@ -92,7 +92,70 @@ async function detectType(bytes: Buffer, declaredType: string): Promise<Accepted
   return contentType;
 }
 
-/** Reads the header without decoding pixels, and checks the pixel count and the codec. */
+/**
+ * Largest HEIF or AVIF original, in pixels, below the general limit. libheif in prebuilt sharp 0.35
+ * decodes the whole frame with no shrink-on-load, at about 19 bytes a pixel. Decoding to 1600 px
+ * peaked at 1.9 GB RSS for a 10000×10000 AVIF, and at 1.3 GB for an 8000×6000 10-bit AVIF with
+ * alpha (2-core x86-64 machine). 50 MP keeps that within process-photo's 1,769 MB and covers 48 MP
+ * phone photos.
+ */
+export const MAX_HEIF_PIXELS = 50_000_000;
+
+/** Largest ratio of the long edge to the short edge. Panoramas stay under it; a 1×100,000,000 PNG took 16 s of CPU. */
+export const MAX_ASPECT_RATIO = 20;
+
+/**
+ * Most scans a JPEG may have. libjpeg-turbo decodes every progressive scan over the whole frame, so
+ * a 495 KB JPEG with 2,080 scans took 39 s of CPU; encoders write about 10. libjpeg-turbo's own
+ * tools offer `-maxscans` for this reason, and sharp has no such option.
+ */
+export const MAX_JPEG_SCANS = 100;
+
+function isRestartMarker(marker: number): boolean {
+  return marker >= 0xd0 && marker <= 0xd7;
+}
+
+/**
+ * Counts the start-of-scan (SOS) markers of a JPEG's first image by walking its segments, without
+ * decoding. Entropy-coded data after each SOS is skipped up to the next marker, because a 0xFF byte
+ * there is followed by a stuffed 0x00 or a restart marker. The walk stops at the end-of-image marker,
+ * so images appended after it (multi-picture JPEGs) and thumbnails inside APPn segments do not count.
+ */
+export function countJpegScans(bytes: Uint8Array): number {
+  let scans = 0;
+  let offset = 2;
+  while (offset + 1 < bytes.length) {
+    const marker = bytes[offset + 1] as number;
+    if (bytes[offset] !== 0xff || marker === 0xff) {
+      // A fill byte before a marker, or garbage that the decoder reports itself.
+      offset += 1;
+      continue;
+    }
+    if (marker === 0xd9) break;
+    if (marker === 0x01 || isRestartMarker(marker)) {
+      offset += 2;
+      continue;
+    }
+    if (offset + 3 >= bytes.length) break;
+
+    offset += 2 + (((bytes[offset + 2] as number) << 8) | (bytes[offset + 3] as number));
+    if (marker !== 0xda) continue;
+
+    scans += 1;
+    while (offset + 1 < bytes.length) {
+      const next = bytes[offset + 1] as number;
+      if (bytes[offset] === 0xff && next !== 0x00 && !isRestartMarker(next)) break;
+      offset += 1;
+    }
+  }
+
+  return scans;
+}
+
+/**
+ * Reads the header without decoding pixels, and checks the pixel count, the shape, the number of
+ * JPEG scans and the codec.
+ */
 async function readHeader(bytes: Buffer, maxPixels: number): Promise<Metadata> {
   let metadata: Metadata;
   try {
@@ -104,13 +167,24 @@ async function readHeader(bytes: Buffer, maxPixels: number): Promise<Metadata> {
 
   const { width, height } = metadata;
   if (!width || !height) reject(RejectReason.Corrupt, 'The image header has no width or height; the file is damaged. Upload the photo again.');
-  if (width * height > maxPixels) {
-    reject(RejectReason.TooManyPixels, `The image is ${width}×${height} pixels, more than the ${maxPixels} pixels accepted; upload a smaller photo.`);
-  }
   // NOTE: prebuilt sharp ships libheif without an HEVC decoder (libde265), so HEIC photos from
-  // phones are rejected here; AVIF-coded HEIF decodes.
+  // phones are rejected here; AVIF-coded HEIF decodes. This check comes first because a smaller
+  // HEIC would not decode either.
   if (metadata.format === 'heif' && metadata.compression === 'hevc') {
     reject(RejectReason.UnsupportedHeic, 'HEIC photos (HEVC) cannot be processed; upload the photo as JPEG, for example with the iPhone setting Camera > Formats > Most Compatible.');
+  }
+  const pixelLimit = metadata.format === 'heif' ? Math.min(maxPixels, MAX_HEIF_PIXELS) : maxPixels;
+  if (width * height > pixelLimit) {
+    reject(RejectReason.TooManyPixels, `The image is ${width}×${height} pixels, more than the ${pixelLimit} pixels accepted for ${metadata.format.toUpperCase()}; upload a smaller photo.`);
+  }
+  if (Math.max(width, height) > MAX_ASPECT_RATIO * Math.min(width, height)) {
+    reject(RejectReason.ExtremeAspectRatio, `The image is ${width}×${height} pixels, and its long edge is more than ${MAX_ASPECT_RATIO} times its short edge; upload a photo with a less extreme shape.`);
+  }
+  if (metadata.format === 'jpeg') {
+    const scans = countJpegScans(bytes);
+    if (scans > MAX_JPEG_SCANS) {
+      reject(RejectReason.TooManyScans, `The JPEG has ${scans} progressive scans, more than the ${MAX_JPEG_SCANS} accepted; save the photo again as an ordinary JPEG.`);
+    }
   }
 
   return metadata;
@@ -154,9 +228,12 @@ async function parseExif(input: Buffer): Promise<Record<string, unknown> | undef
  * files, so the EXIF block sharp extracts from the header is parsed as TIFF when the file itself
  * yields none of the tags. Unreadable EXIF leaves the
  * fields out instead of failing.
+ *
+ * A PNG goes straight to the block: exifr 7.1.3 inflates a PNG's iCCP chunk even with the option
+ * `icc: false`, so a 1 MB file with a deflate bomb in that chunk took 2.2 GB of memory.
  */
-async function readExif(bytes: Buffer, exifBlock: Buffer | undefined): Promise<Pick<InspectedImage, 'capturedAt' | 'cameraMake' | 'cameraModel'>> {
-  let tags = await parseExif(bytes);
+async function readExif(bytes: Buffer, exifBlock: Buffer | undefined, format: string): Promise<Pick<InspectedImage, 'capturedAt' | 'cameraMake' | 'cameraModel'>> {
+  let tags = format === 'png' ? undefined : await parseExif(bytes);
   const found = (candidate: Record<string, unknown> | undefined) => EXIF_TAGS.some((tag) => candidate?.[tag] !== undefined);
   if (!found(tags) && exifBlock !== undefined) {
     // sharp returns the EXIF block as stored: JPEG and AVIF prefix it with `Exif\0\0`, WebP does not.
@@ -180,7 +257,7 @@ export async function inspectImage(bytes: Buffer, declaredType: string, limits: 
 
   const contentType = await detectType(bytes, declaredType);
   const metadata = await readHeader(bytes, limits.maxPixels);
-  const exif = await readExif(bytes, metadata.exif);
+  const exif = await readExif(bytes, metadata.exif, metadata.format);
 
   return {
     contentType,

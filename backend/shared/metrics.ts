@@ -34,7 +34,12 @@ export function recordProcessingTime(milliseconds: number): void {
   metrics.addMetric('ProcessingTime', MetricUnit.Milliseconds, milliseconds);
 }
 
-/** Writes the metrics stored during this invocation to standard output. */
+/**
+ * Writes the metrics stored during this invocation to standard output. An invocation that stored
+ * none, such as a rejected request, writes nothing, where Powertools would log a warning.
+ */
 export function publishMetrics(): void {
+  if (!metrics.hasStoredMetrics()) return;
+
   metrics.publishStoredMetrics();
 }

@@ -6,7 +6,7 @@ import { buildOriginalKey, decodeEventKey, encodeEventKey, parseOriginalKey, toR
 const UPLOAD_ID = '0f8fad5b-d9cb-469f-a165-70867728950e';
 
 describe('object keys', () => {
-  const names = ['The Crown', 'Rum/Cola', '100% Agave', 'Odd %2F name', 'a+b c', 'Mojito 🍹', 'عرق', '#1'];
+  const names = ['The Crown', 'Rum/Cola', '100% Agave', 'Odd %2F name', 'a+b c', 'Mojito 🍹', 'عرق', '#1', '${filename}', '$5 %24 Bar'];
 
   for (const name of names) {
     it(`round-trips ${JSON.stringify(name)} through an S3 event key`, () => {
@@ -20,6 +20,19 @@ describe('object keys', () => {
       assert.deepEqual(parsed, { barName: name, drinkName: name, uploadId: UPLOAD_ID, extension: 'jpg' });
     });
   }
+
+  it('escapes the dollar sign of ${filename}', () => {
+    // Act
+    const key = buildOriginalKey({ barName: '${filename}', drinkName: 'Gin $5', uploadId: UPLOAD_ID, extension: 'jpg' });
+
+    // Assess
+    assert.equal(key, `photos/%24{filename}/Gin %245/${UPLOAD_ID}.jpg`);
+    assert.ok(!key.includes('$'));
+  });
+
+  it('decodes a dollar sign of a key written before it was escaped', () => {
+    assert.deepEqual(parseOriginalKey(`photos/\${x} $5/100%25/${UPLOAD_ID}.jpg`), { barName: '${x} $5', drinkName: '100%', uploadId: UPLOAD_ID, extension: 'jpg' });
+  });
 
   it('decodes plus as a space as S3 notifications do', () => {
     assert.equal(decodeEventKey('photos/The+Crown/Gin%2BTonic/x.jpg'), 'photos/The Crown/Gin+Tonic/x.jpg');

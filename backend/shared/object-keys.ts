@@ -3,7 +3,7 @@
  * keys.
  *
  * - Original: `photos/<bar>/<drink>/<uploadId>.<ext>`, where each name segment is the normalized
- *   name with only `%` written as `%25` and `/` as `%2F`.
+ *   name with only `%` written as `%25`, `/` as `%2F` and `$` as `%24`.
  * - Rejected original: the same path under `rejected/`.
  * - Rendition: `renditions/<uploadId>/<size>.<format>`.
  */
@@ -22,13 +22,20 @@ export interface OriginalKey {
 
 const UPLOAD_FILE = /^([0-9a-f-]{36})\.([a-z0-9]{2,5})$/;
 
-/** Escapes a name for one key segment: `%` first so that the `/` escape stays unambiguous. */
+/**
+ * Escapes a name for one key segment: `%` first so that the other escapes stay unambiguous. `$` is
+ * escaped because S3 replaces `${filename}` in a POST form's `key` field with the uploaded file's
+ * name, which would let the uploader choose part of the key.
+ */
 function escapeSegment(name: string): string {
-  return name.replaceAll('%', '%25').replaceAll('/', '%2F');
+  return name.replaceAll('%', '%25').replaceAll('/', '%2F').replaceAll('$', '%24');
 }
 
+const SEGMENT_ESCAPES: Readonly<Record<string, string>> = { '%25': '%', '%2F': '/', '%24': '$' };
+
+/** Reverses `escapeSegment` in one pass. A `$` left unescaped, as keys written before `%24` have it, stays a `$`. */
 function unescapeSegment(segment: string): string {
-  return segment.replaceAll('%2F', '/').replaceAll('%25', '%');
+  return segment.replace(/%(?:25|2F|24)/g, (escape) => SEGMENT_ESCAPES[escape] ?? escape);
 }
 
 /** Builds the object key of an original upload. */

@@ -1,5 +1,5 @@
 /** Reading an original from the bucket, writing its renditions, and moving it aside when rejected. */
-import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, NoSuchKey, NotFound, PutObjectCommand } from '@aws-sdk/client-s3';
 
 import { s3Client } from './clients.js';
 import { config } from './config.js';
@@ -13,6 +13,13 @@ export interface Original {
   readonly declaredType: string;
   /** User metadata without the `x-amz-meta-` prefix, names in lower case. */
   readonly metadata: Record<string, string>;
+  /** ETag of the bytes read, without quotes. */
+  readonly eTag: string;
+}
+
+/** Removes the quotes S3 puts around an ETag in responses and leaves out of event records. */
+export function normalizeETag(eTag: string | undefined): string {
+  return (eTag ?? '').replaceAll('"', '');
 }
 
 /** Downloads an original, or returns undefined when it is gone (moved aside by an earlier event). */
@@ -21,7 +28,7 @@ export async function readOriginal(key: string): Promise<Original | undefined> {
     const object = await s3Client.send(new GetObjectCommand({ Bucket: config.bucketName, Key: key }));
     const bytes = Buffer.from((await object.Body?.transformToByteArray()) ?? []);
 
-    return { bytes, declaredType: object.ContentType ?? '', metadata: object.Metadata ?? {} };
+    return { bytes, declaredType: object.ContentType ?? '', metadata: object.Metadata ?? {}, eTag: normalizeETag(object.ETag) };
   } catch (error) {
     if (error instanceof NoSuchKey) return undefined;
     throw error;
@@ -60,4 +67,16 @@ export async function moveToRejected(key: string): Promise<string> {
   await s3Client.send(new DeleteObjectCommand({ Bucket: config.bucketName, Key: key }));
 
   return rejectedKey;
+}
+
+/** Returns the ETag of the object at `key` without quotes, or undefined when there is none. */
+export async function readETag(key: string): Promise<string | undefined> {
+  try {
+    const head = await s3Client.send(new HeadObjectCommand({ Bucket: config.bucketName, Key: key }));
+
+    return normalizeETag(head.ETag);
+  } catch (error) {
+    if (error instanceof NotFound || error instanceof NoSuchKey) return undefined;
+    throw error;
+  }
 }

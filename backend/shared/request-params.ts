@@ -44,7 +44,8 @@ export function readPrefix(event: APIGatewayProxyEvent): string {
   const prefix = normalizeName(event.queryStringParameters?.prefix ?? '');
   if (prefix === '') return prefix;
 
-  const problem = findNameProblem(prefix);
+  // A prefix travels in the query string, so "." and ".." are valid prefixes of names such as "...".
+  const problem = prefix === '.' || prefix === '..' ? undefined : findNameProblem(prefix);
   if (problem !== undefined) throw new HttpError(400, 'InvalidParameter', `prefix ${problem}; send the first characters of a name.`, 'prefix');
 
   return prefix;

@@ -29,22 +29,39 @@ function encodeToken(lastKey: Record<string, unknown> | undefined): string | und
   return lastKey === undefined ? undefined : Buffer.from(JSON.stringify(lastKey)).toString('base64url');
 }
 
+/** Maximum length of a DynamoDB sort key, in UTF-8 bytes. */
+const MAX_SORT_KEY_BYTES = 1024;
+
+/** Returns true for a sort key DynamoDB takes as a string: non-empty, with no unpaired surrogate, short enough. */
+function isSortKeyString(value: unknown): value is string {
+  return typeof value === 'string' && value !== '' && !/\p{Surrogate}/u.test(value) && Buffer.byteLength(value) <= MAX_SORT_KEY_BYTES;
+}
+
 /**
- * Decodes a page token, checking that it continues a query of partition `pk` whose sort keys start
- * with `skPrefix`. A token of another list would make DynamoDB fail the query instead.
+ * Decodes a page token, checking that it is exactly a key `{ pk, sk }` that continues a query of
+ * partition `pk` within `range`. Any other token would make DynamoDB fail the query with a 500
+ * instead of a 400 that names the parameter.
  */
-function decodeToken(token: string | undefined, pk: string, skPrefix: string): Record<string, unknown> | undefined {
+function decodeToken(token: string | undefined, pk: string, range: SortKeyRange | undefined): Record<string, string> | undefined {
   if (token === undefined || token === '') return undefined;
 
+  let key: unknown;
   try {
-    const key: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (typeof key === 'object' && key !== null && (key as { pk?: unknown }).pk === pk && String((key as { sk?: unknown }).sk).startsWith(skPrefix)) {
-      return key as Record<string, unknown>;
-    }
+    if (!/^[A-Za-z0-9_-]+$/.test(token)) throw new Error('not base64url');
+    key = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
   } catch {
-    // Falls through to the error below, which names the parameter.
+    key = undefined;
   }
-  throw new HttpError(400, 'InvalidParameter', 'nextToken is not a token this list returned; repeat the request without it', 'nextToken');
+  const fields = typeof key === 'object' && key !== null && !Array.isArray(key) ? (key as Record<string, unknown>) : {};
+  const names = Object.keys(fields).sort();
+  const { sk } = fields;
+  const isKey = names.length === 2 && names[0] === 'pk' && names[1] === 'sk' && fields.pk === pk && isSortKeyString(sk);
+  const inRange = isKey && sk.startsWith(range?.prefix ?? '') && (range?.upperBound === undefined || sk <= range.upperBound);
+  if (!inRange) {
+    throw new HttpError(400, 'InvalidParameter', 'nextToken is not a token this list returned; repeat the request without it', 'nextToken');
+  }
+
+  return { pk, sk };
 }
 
 /** A condition on the sort key, for example `begins_with(#sk, :prefix)` with its values. */
@@ -53,6 +70,8 @@ interface SortKeyRange {
   readonly values: Record<string, string>;
   /** Prefix that every sort key in the range starts with. */
   readonly prefix: string;
+  /** Largest sort key in the range, when the condition sets one. */
+  readonly upperBound?: string;
 }
 
 async function queryPage<T>(pk: string, range: SortKeyRange | undefined, limit: number, token: string | undefined, newestFirst: boolean): Promise<Page<T>> {
@@ -64,7 +83,7 @@ async function queryPage<T>(pk: string, range: SortKeyRange | undefined, limit: 
       ExpressionAttributeValues: { ':pk': pk, ...range?.values },
       Limit: limit,
       ScanIndexForward: !newestFirst,
-      ExclusiveStartKey: decodeToken(token, pk, range?.prefix ?? ''),
+      ExclusiveStartKey: decodeToken(token, pk, range),
     }),
   );
   const nextToken = encodeToken(result.LastEvaluatedKey);
@@ -79,7 +98,9 @@ export async function listEarlierPhotos(drink: DrinkItem, limit: number, token?:
 
   // Every earlier photo's sort key lies between the bare prefix and the latest photo's order. The
   // latest photo itself, `<prefix><order>#<uploadId>`, sorts just above that bound.
-  return queryPage(pk, { expression: '#sk BETWEEN :from AND :to', values: { ':from': prefix, ':to': `${prefix}${drink.latestOrder}` }, prefix }, limit, token, true);
+  const upperBound = `${prefix}${drink.latestOrder}`;
+
+  return queryPage(pk, { expression: '#sk BETWEEN :from AND :to', values: { ':from': prefix, ':to': upperBound }, prefix, upperBound }, limit, token, true);
 }
 
 export async function listDrinks(barName: string, prefix: string, limit: number, token?: string): Promise<Page<DrinkItem>> {

@@ -3,6 +3,7 @@ import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 
 import { documentClient } from './clients.js';
 import { config } from './config.js';
+import { getUpload } from './table-reads.js';
 import { isConditionFailure, keys } from './table.js';
 import type { PhotoRecord, UploadItem } from './types.js';
 
@@ -43,6 +44,39 @@ export async function putPendingUpload(item: Omit<UploadItem, 'pk' | 'sk' | 'typ
       ExpressionAttributeNames: { '#pk': 'pk' },
     }),
   );
+}
+
+/** Outcome of `claimUpload`: the photo order to use, or the ETag that claimed the upload first. */
+export type UploadClaim = { readonly claimed: true; readonly order: string } | { readonly claimed: false; readonly claimedETag?: string };
+
+/**
+ * Claims an upload id for the object with `eTag`, so that one presigned POST yields at most one
+ * photo even when its form is sent again within its expiry. The first ETag wins, with a conditional
+ * write on the status item. Events of the same ETag, such as repeated deliveries or a reconcile run,
+ * share the order of the first event, so they write the same photo item.
+ */
+export async function claimUpload(uploadId: string, eTag: string, order: string): Promise<UploadClaim> {
+  try {
+    const result = await documentClient.send(
+      new UpdateCommand({
+        TableName: config.tableName,
+        Key: keys.upload(uploadId),
+        UpdateExpression: 'SET #claimedETag = :eTag, #claimedOrder = if_not_exists(#claimedOrder, :order), #type = :type',
+        ConditionExpression: 'attribute_not_exists(#claimedETag) OR #claimedETag = :eTag',
+        ExpressionAttributeNames: { '#claimedETag': 'claimedETag', '#claimedOrder': 'claimedOrder', '#type': 'type' },
+        ExpressionAttributeValues: { ':eTag': eTag, ':order': order, ':type': 'upload' },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+
+    return { claimed: true, order: String(result.Attributes?.claimedOrder ?? order) };
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+
+  const current = await getUpload(uploadId);
+
+  return { claimed: false, ...(current?.claimedETag ? { claimedETag: current.claimedETag } : {}) };
 }
 
 /** Records why an upload was rejected, unless it was indexed already. */

@@ -53,6 +53,10 @@ export interface UploadItem {
   readonly reason?: string;
   readonly reasonCode?: string;
   readonly photo?: PhotoRecord;
+  /** ETag (without quotes) of the one object process-photo accepted for this upload id. */
+  readonly claimedETag?: string;
+  /** Photo order of the first event that claimed the upload; every later event of it reuses it. */
+  readonly claimedOrder?: string;
 }
 
 export interface DrinkItem {

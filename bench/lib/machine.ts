@@ -101,7 +101,7 @@ export function describeMachine(): Machine {
   };
 }
 
-/** The 1-, 5- and 15-minute load averages, rounded to two decimals. */
+/** Returns the 1-, 5- and 15-minute load averages, rounded to two decimals. */
 export function loadAverage(): string {
   return loadavg()
     .map((value) => value.toFixed(2))

@@ -1,8 +1,8 @@
 /**
  * Test photos of the benchmarks, made from a real phone photo in the shared corpus. The corpus has
- * no 12-megapixel photo that sharp decodes (its one 12-megapixel file is an HEVC-coded HEIC), so
- * the iPhone 5 JPEG (3264×2448, 8 MP, EXIF orientation 3) is resized to each size with its EXIF
- * and ICC profile kept, orientation included, and encoded at JPEG quality 95. At 12 MP that gives
+ * no 12-megapixel photo that sharp decodes, because its one 12-megapixel file is an HEVC-coded HEIC.
+ * So the iPhone 5 JPEG (3264×2448, 8 MP, EXIF orientation 3) is resized to each size, with its EXIF
+ * (orientation included) and ICC profile kept, and encoded at JPEG quality 95. At 12 MP that gives
  * about 2.8 MB. An upscale is smoother than a sensor's photo, so it stores fewer bits per pixel
  * (1.9) than the source (2.4).
  */
@@ -64,7 +64,7 @@ export async function testPhoto(megapixels: number): Promise<TestPhoto> {
     throw new Error(`the source photo ${corpusPath(SOURCE_PHOTO)} could not be read; set BENCH_CORPUS_DIR to the corpus folder`, { cause: error });
   }
   mkdirSync(folder, { recursive: true });
-  // No rotate(): the pixels stay as stored and the kept EXIF still says orientation 3.
+  // No rotate(): the pixels stay as stored, and the kept EXIF still has orientation 3.
   const output = await sharp(source)
     .resize(size.width, size.height, { fit: 'fill' })
     .keepExif()

@@ -1,13 +1,4 @@
-/** Summary statistics of timing samples, in the samples' own unit. */
-
-export interface Summary {
-  readonly count: number;
-  readonly min: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly max: number;
-  readonly mean: number;
-}
+/** Percentiles of timing samples, formatting of figures and a bounded timing loop. */
 
 /** Returns the nearest-rank percentile `p` (0 to 100) of `values`; NaN when there are none. */
 export function percentile(values: readonly number[], p: number): number {
@@ -19,25 +10,17 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
+/** Returns the median, the mean of the two middle values for an even count; NaN when there are none. */
 export function median(values: readonly number[]): number {
-  return percentile(values, 50);
+  if (values.length === 0) return Number.NaN;
+
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-export function summarize(values: readonly number[]): Summary {
-  const count = values.length;
-  const mean = count === 0 ? Number.NaN : values.reduce((sum, value) => sum + value, 0) / count;
-
-  return {
-    count,
-    min: count === 0 ? Number.NaN : Math.min(...values),
-    p50: percentile(values, 50),
-    p99: percentile(values, 99),
-    max: count === 0 ? Number.NaN : Math.max(...values),
-    mean,
-  };
-}
-
-/** Formats milliseconds with precision that suits their size, for example `8.4 ms` or `1 234 ms`. */
+/** Formats milliseconds with precision that suits their size, for example `8.4 ms` or `1,234 ms`. */
 export function formatMs(value: number): string {
   if (!Number.isFinite(value)) return 'n/a';
   if (value < 10) return `${value.toFixed(1)} ms`;

@@ -7,20 +7,20 @@ import { deflateSync } from 'node:zlib';
 
 import sharp from 'sharp';
 
-/** A JPEG with noise, so that its entropy-coded data fills most of the file. */
+/** Makes a JPEG of noise, so that its entropy-coded data fills most of the file. */
 export function noisyJpeg(width = 320, height = 240): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
+  return sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
     .jpeg({ quality: 85 })
     .toBuffer();
 }
 
 export function noisyPng(width = 160, height = 120): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
+  return sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
     .png()
     .toBuffer();
 }
 
-/** A photo-like JPEG of one colour; `seed` changes the colour so every file is distinct. */
+/** Makes a JPEG of one colour, which `seed` chooses, so every file is distinct. */
 export function solidJpeg(seed: number, width = 96, height = 64): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 3, background: { r: (seed * 37) % 256, g: (seed * 11) % 256, b: 200 } } })
     .jpeg()
@@ -50,7 +50,7 @@ export function withJpegDimensions(jpeg: Buffer, width: number, height: number):
   return copy;
 }
 
-/** Overwrites part of a JPEG's entropy-coded data with seeded garbage that holds no markers. */
+/** Overwrites part of a JPEG's entropy-coded data with seeded garbage that contains no markers. */
 export function corruptJpegScan(jpeg: Buffer): Buffer {
   const copy = Buffer.from(jpeg);
   let state = 7;
@@ -61,6 +61,13 @@ export function corruptJpegScan(jpeg: Buffer): Buffer {
   }
 
   return copy;
+}
+
+/** Inserts an out-of-sequence restart marker in the middle of a JPEG's entropy-coded data. */
+export function withStrayMarker(jpeg: Buffer): Buffer {
+  const middle = Math.floor(jpeg.length / 2);
+
+  return Buffer.concat([jpeg.subarray(0, middle), Buffer.from([0xff, 0xd5]), jpeg.subarray(middle)]);
 }
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -115,21 +122,22 @@ export function corruptPngData(png: Buffer): Buffer {
   return copy;
 }
 
-/** A PNG of signature and header only, with no image data and no end chunk. */
+/** Keeps only a PNG's signature and header, so the file has no image data and no end chunk. */
 export function pngHeaderOnly(png: Buffer): Buffer {
   return Buffer.from(png.subarray(0, PNG_HEADER_BYTES));
 }
 
-/** A zTXt or iCCP payload that inflates to `inflatedBytes` zero bytes. */
+/** Compresses `inflatedBytes` zero bytes, as the payload of a zTXt or iCCP bomb. */
 export function deflateBomb(inflatedBytes: number): Buffer {
   return deflateSync(Buffer.alloc(inflatedBytes), { level: 9 });
 }
 
 /**
- * Builds an animated GIF of `frames` frames of 1×1 pixel each on a `width`×`height` screen, with
- * the NETSCAPE2.0 loop extension. Each frame takes 23 bytes.
+ * Builds an animated GIF of `frames` frames on a `width`×`height` screen, with the NETSCAPE2.0
+ * loop extension. Each frame takes 23 bytes: its descriptor declares `frameWidth`×`frameHeight`,
+ * and its data contains one pixel.
  */
-export function animatedGif(frames: number, width = 1, height = 1): Buffer {
+export function animatedGif(frames: number, width = 1, height = 1, frameWidth = 1, frameHeight = 1): Buffer {
   const screen = Buffer.alloc(7);
   screen.writeUInt16LE(width, 0);
   screen.writeUInt16LE(height, 2);
@@ -138,14 +146,16 @@ export function animatedGif(frames: number, width = 1, height = 1): Buffer {
   const loop = Buffer.concat([Buffer.from([0x21, 0xff, 0x0b]), Buffer.from('NETSCAPE2.0', 'latin1'), Buffer.from([0x03, 0x01, 0x00, 0x00, 0x00])]);
   const frame = Buffer.from([
     0x21, 0xf9, 0x04, 0x04, 0x0a, 0x00, 0x00, 0x00, // graphic control: disposal 1, 0.1 s
-    0x2c, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, // image descriptor, 1×1 at 0,0
+    0x2c, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, // image descriptor at 0,0
     0x02, 0x02, 0x44, 0x01, 0x00, // LZW data of one pixel
   ]);
+  frame.writeUInt16LE(frameWidth, 13);
+  frame.writeUInt16LE(frameHeight, 15);
 
   return Buffer.concat([Buffer.from('GIF89a', 'latin1'), screen, colours, loop, ...Array.from({ length: frames }, () => frame), Buffer.from([0x3b])]);
 }
 
-/** One 12-byte TIFF IFD entry, little-endian. */
+/** Builds one 12-byte TIFF IFD entry, little-endian. */
 function ifdEntry(tag: number, type: number, count: number, value: Buffer | number): Buffer {
   const entry = Buffer.alloc(12);
   entry.writeUInt16LE(tag, 0);

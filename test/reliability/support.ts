@@ -1,7 +1,7 @@
 /**
- * Helpers of the reliability tests and of `bench/load.ts`: requests to a running embedded default
- * through its HTTP API and S3 endpoint, as a browser sends them, and full reads of the bucket and
- * the table to check what the pipeline kept.
+ * Helpers of the reliability tests and of `bench/load.ts`. They send requests to a running embedded
+ * default through its HTTP API and S3 endpoint, as a browser sends them, and read the whole bucket
+ * and table to check what the pipeline kept.
  */
 import { request as httpRequest } from 'node:http';
 
@@ -9,6 +9,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 
+import type { S3Event } from 'aws-lambda';
+
+import type { Handlers } from '../../backend/local/embedded.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../backend/local/storage.js';
 import type { CreateUploadResponse, UploadStatusResponse } from '../../backend/shared/api.js';
 
@@ -20,6 +23,24 @@ export interface Endpoints {
   readonly dynamoEndpoint: string;
   readonly bucketName: string;
   readonly tableName: string;
+}
+
+/**
+ * Returns the real handlers, each imported on its first call. The handlers read their environment
+ * when imported, and `startEmbedded` sets it only after it took `handlers`, so they cannot be
+ * imported earlier. `processPhoto` may be wrapped, for example to record or fail events.
+ */
+export function lazyHandlers(
+  wrapProcessPhoto: (real: (event: S3Event) => Promise<void>) => (event: S3Event) => Promise<void> = (real) => real,
+): Handlers {
+  const realProcessPhoto = async (event: S3Event) => (await import('../../backend/functions/process-photo.js')).handler(event);
+  const processPhoto = wrapProcessPhoto(realProcessPhoto);
+
+  return {
+    presign: async (event) => (await import('../../backend/functions/presign.js')).handler(event),
+    query: async (event) => (await import('../../backend/functions/query.js')).handler(event),
+    processPhoto: (event) => processPhoto(event),
+  };
 }
 
 export interface RawResponse {
@@ -61,7 +82,7 @@ export interface ApiResult {
 }
 
 /** Sends a request to the API (path below `/api`) and parses the JSON body, if any. */
-export async function callApi(endpoints: Endpoints, method: string, path: string, init: { body?: string | Uint8Array; headers?: Record<string, string> } = {}): Promise<ApiResult> {
+export async function callApi(endpoints: Endpoints, method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}): Promise<ApiResult> {
   const response = await fetch(`${endpoints.apiUrl}${path}`, {
     method,
     headers: init.headers,
@@ -126,7 +147,7 @@ export class StorageInspector {
   readonly #bucket: string;
   readonly #table: string;
 
-  constructor(endpoints: Endpoints) {
+  constructor(endpoints: Pick<Endpoints, 's3Endpoint' | 'dynamoEndpoint' | 'bucketName' | 'tableName'>) {
     this.#bucket = endpoints.bucketName;
     this.#table = endpoints.tableName;
     this.s3 = new S3Client({ endpoint: endpoints.s3Endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, forcePathStyle: true });
@@ -181,7 +202,7 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
 }
 
-/** A small deterministic random source (mulberry32), so a failing shuffle can be replayed by its seed. */
+/** Creates a deterministic random source (mulberry32), so a failing shuffle can be replayed from its seed. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
 
