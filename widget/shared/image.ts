@@ -51,7 +51,7 @@ export interface PreparedImage {
  * Downscales `file` so its longest edge is at most `maxEdge`, applying the EXIF orientation, and
  * encodes it as JPEG (WebP stays WebP). Returns the file unchanged when it is a GIF, to keep the
  * animation, or already small enough. A format this browser cannot decode, such as HEIC in
- * Chromium, is also returned unchanged, because the API converts it.
+ * Chromium, is also returned unchanged for the API to check; it rejects HEVC-coded HEIC.
  */
 export async function prepareImage(file: File, type: string, options: ResizeOptions): Promise<PreparedImage> {
   const unchanged = { blob: file, type };
