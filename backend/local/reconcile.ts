@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 
-import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, S3Event } from 'aws-lambda';
 
 import type { UploadStatusResponse } from '../shared/api.js';
@@ -252,11 +252,16 @@ async function reconcile(options: ReturnType<typeof readOptions>): Promise<numbe
   };
 
   const pending = new Set<Promise<void>>();
-  let token: string | undefined;
+  // The scan pages with ListObjects (version 1) and a marker, the last key seen. S3 serves both
+  // versions, but s3rver 3.7 fails every truncated version 2 listing under OpenSSL 3, because it
+  // encrypts continuation tokens with DES.
+  let startAfter: string | undefined;
+  let truncated: boolean;
   do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: ORIGINALS_PREFIX, ContinuationToken: token }));
+    const page = await s3.send(new ListObjectsCommand({ Bucket: bucket, Prefix: ORIGINALS_PREFIX, Marker: startAfter }));
     for (const object of page.Contents ?? []) {
       if (object.Key === undefined) continue;
+      startAfter = object.Key;
       if (reserved >= options.limit) break;
 
       summary.scanned++;
@@ -268,8 +273,8 @@ async function reconcile(options: ReturnType<typeof readOptions>): Promise<numbe
       void work.finally(() => pending.delete(work));
       if (pending.size >= options.concurrency) await Promise.race(pending);
     }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token !== undefined && reserved < options.limit);
+    truncated = page.IsTruncated === true && startAfter !== undefined;
+  } while (truncated && reserved < options.limit);
   await Promise.all(pending);
   s3.destroy();
 
