@@ -13,7 +13,7 @@ import { s3Client } from '../shared/clients.js';
 import { config } from '../shared/config.js';
 import { HttpError } from '../shared/errors.js';
 import { errorResponse, jsonResponse, preflightResponse, readHeader } from '../shared/http.js';
-import { ACCEPTED_TYPES } from '../shared/image.js';
+import { ACCEPTED_TYPES } from '../shared/content-types.js';
 import { logger } from '../shared/logger.js';
 import { publishMetrics, recordUploadRequested } from '../shared/metrics.js';
 import { buildOriginalKey } from '../shared/object-keys.js';

@@ -11,6 +11,7 @@ import exifr from 'exifr';
 import { fileTypeFromBuffer } from 'file-type';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 
+import { type AcceptedType, isAcceptedType } from './content-types.js';
 import { PhotoRejectedError, RejectReason } from './errors.js';
 import type { StoredRendition } from './types.js';
 
@@ -18,22 +19,6 @@ import type { StoredRendition } from './types.js';
 // again, so the cache would only grow the memory of a long-lived Lambda execution environment.
 sharp.cache(false);
 
-/** MIME types a presigned POST accepts, with the extension of the object key. */
-export const ACCEPTED_TYPES = {
-  'image/jpeg': 'jpg',
-  'image/png': 'png',
-  'image/webp': 'webp',
-  'image/avif': 'avif',
-  'image/heic': 'heic',
-  'image/heif': 'heif',
-  'image/gif': 'gif',
-} as const;
-
-export type AcceptedType = keyof typeof ACCEPTED_TYPES;
-
-export function isAcceptedType(value: string): value is AcceptedType {
-  return Object.hasOwn(ACCEPTED_TYPES, value);
-}
 
 /** Rendition sizes, by the longest edge in pixels. */
 export const RENDITION_SIZES = { thumb: 320, display: 1600 } as const;

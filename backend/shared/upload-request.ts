@@ -3,7 +3,7 @@
  * names the field and the fix, so a bad request never ends in a 500.
  */
 import { HttpError } from './errors.js';
-import { ACCEPTED_TYPES, type AcceptedType, isAcceptedType } from './image.js';
+import { ACCEPTED_TYPES, type AcceptedType, isAcceptedType } from './content-types.js';
 import { findNameProblem, MAX_NAME_LENGTH, normalizeName } from './names.js';
 
 /** Largest request body read, in bytes; four fields fit in far less. */
