@@ -256,7 +256,7 @@ export interface ProcessFigures {
 function processText(figures: ProcessFigures): string {
   if (figures.fullMs12 === undefined) return '';
 
-  const steps = figures.encodeMs12 === undefined ? '' : `, ${formatMs(figures.encodeMs12)} of it in the four encodes (mozjpeg JPEG and WebP, one libvips thread) against ${formatMs(figures.decodeMs12 ?? Number.NaN)} to decode and scale`;
+  const steps = figures.encodeMs12 === undefined ? '' : `, ${formatMs(figures.encodeMs12)} of it in the four encodes timed one after another (JPEG and WebP, one libvips thread each) against ${formatMs(figures.decodeMs12 ?? Number.NaN)} to decode and scale`;
 
   return `; in the process benchmark the image work alone takes ${formatMs(figures.fullMs12)} for the 12 MP original${steps}`;
 }
