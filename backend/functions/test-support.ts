@@ -15,7 +15,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, S3Event, S3EventRecor
 
 import sharp from 'sharp';
 
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startStorage, type Storage } from '../local/storage.js';
+import { handlerEnvironment, startStorage, type Storage } from '../local/storage.js';
 import type { CreateUploadResponse } from '../shared/api.js';
 import { encodeEventKey } from '../shared/object-keys.js';
 
@@ -37,14 +37,7 @@ export async function startHarness(extraEnv: Record<string, string> = {}): Promi
   const dataDir = await mkdtemp(join(tmpdir(), 'drink-widgets-test-'));
   const storage = await startStorage({ dataDir });
   const env: Record<string, string> = {
-    BUCKET_NAME: storage.bucketName,
-    TABLE_NAME: storage.tableName,
-    AWS_ENDPOINT_URL_S3: storage.s3Endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: storage.dynamoEndpoint,
-    S3_FORCE_PATH_STYLE: 'true',
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    ...handlerEnvironment(storage),
     POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
     ...extraEnv,

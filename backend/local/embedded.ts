@@ -15,7 +15,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, S3Event } from 'aws-l
 
 import type { CreateUploadRequest, CreateUploadResponse, UploadStatusResponse } from '../shared/api.js';
 import { decodeEventKey, parseOriginalKey } from '../shared/object-keys.js';
-import { createHttpApi, type ApiCallReport, type ApiFunctionName } from './http-api.js';
+import { createHttpApi, uploadStatusEvent, type ApiCallReport, type ApiFunctionName } from './http-api.js';
 import { createInspectorApi } from './inspector-api.js';
 import { installTraceContext, lambdaEnvironment, LocalFunction, type LambdaHandler } from './lambda-runtime.js';
 import { LogBuffer, startLogCapture, type LogCapture, type LogEntry } from './log-capture.js';
@@ -23,7 +23,7 @@ import { AsyncDelivery, matchesPhotoNotification, toAwsRecord, type AttemptRepor
 import { installS3Front } from './s3-front.js';
 import { createStaticFiles } from './static-files.js';
 import { formatDuration, type PipelineStep } from './steps.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startStorage, type Storage } from './storage.js';
+import { handlerEnvironment, LOCAL_CREDENTIALS, LOCAL_REGION, startStorage, type Storage } from './storage.js';
 import { UploadRegistry } from './uploads.js';
 import { startXrayDaemon, TraceStore, type SegmentDocument, type XrayDaemon } from './xray-daemon.js';
 
@@ -350,15 +350,8 @@ function isPortFree(port: number): Promise<boolean> {
  */
 function setHandlerEnvironment(storage: Storage, daemonAddress: string, origins: readonly string[]): void {
   Object.assign(process.env, {
-    BUCKET_NAME: storage.bucketName,
-    TABLE_NAME: storage.tableName,
-    AWS_ENDPOINT_URL_S3: storage.s3Endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: storage.dynamoEndpoint,
-    S3_FORCE_PATH_STYLE: 'true',
-    AWS_REGION: LOCAL_REGION,
+    ...handlerEnvironment(storage),
     AWS_DEFAULT_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     ALLOWED_ORIGINS: origins.join(','),
     AWS_XRAY_DAEMON_ADDRESS: daemonAddress,
     ...lambdaEnvironment(),
@@ -544,21 +537,7 @@ class PipelineObserver {
 
   /** Reads the upload's status through the query handler, as the widgets do. */
   async #status(uploadId: string): Promise<UploadStatusResponse | undefined> {
-    const path = `/uploads/${uploadId}`;
-    const event = {
-      resource: '/uploads/{uploadId}',
-      path,
-      httpMethod: 'GET',
-      headers: {},
-      multiValueHeaders: {},
-      queryStringParameters: null,
-      multiValueQueryStringParameters: null,
-      pathParameters: { uploadId },
-      stageVariables: null,
-      body: null,
-      isBase64Encoded: false,
-      requestContext: { httpMethod: 'GET', path: `/local${path}`, resourcePath: '/uploads/{uploadId}', stage: 'local', requestId: uploadId },
-    } as unknown as APIGatewayProxyEvent;
+    const event = uploadStatusEvent(uploadId, 'local');
     const invocation = await this.query.invoke(event);
     if (invocation.result?.statusCode !== 200) return undefined;
 

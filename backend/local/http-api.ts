@@ -32,6 +32,29 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', resource: '/bars/{barName}/drinks/{drinkName}', functionName: 'query' },
 ];
 
+/**
+ * Builds the proxy event of `GET /uploads/{uploadId}`, for runtime code that reads an upload's
+ * status through the query handler as the widgets do.
+ */
+export function uploadStatusEvent(uploadId: string, stage: string): APIGatewayProxyEvent {
+  const path = `/uploads/${uploadId}`;
+
+  return {
+    resource: '/uploads/{uploadId}',
+    path,
+    httpMethod: 'GET',
+    headers: {},
+    multiValueHeaders: {},
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: { uploadId },
+    stageVariables: null,
+    body: null,
+    isBase64Encoded: false,
+    requestContext: { httpMethod: 'GET', path: `/${stage}${path}`, resourcePath: '/uploads/{uploadId}', stage, requestId: uploadId },
+  } as unknown as APIGatewayProxyEvent;
+}
+
 /** API Gateway's limit on a request's payload. */
 export const MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024;
 

@@ -11,6 +11,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, S3Event } from 'aws-l
 
 import type { UploadStatusResponse } from '../shared/api.js';
 import { encodeEventKey, ORIGINALS_PREFIX, parseOriginalKey, RENDITIONS_PREFIX } from '../shared/object-keys.js';
+import { uploadStatusEvent } from './http-api.js';
 import { LocalFunction } from './lambda-runtime.js';
 import type { Storage } from './storage.js';
 
@@ -77,44 +78,17 @@ function readOptions() {
 
 /** Starts the embedded default's storage on the data folder and points the handlers at it. */
 async function useLocalStorage(dataDir: string): Promise<Storage> {
-  const { LOCAL_CREDENTIALS, LOCAL_REGION, startStorage } = await import('./storage.js');
+  const { handlerEnvironment, startStorage } = await import('./storage.js');
   const storage = await startStorage({ dataDir }).catch((error: unknown) => {
     throw new Error(`failed to open the data folder ${dataDir}; stop \`npm start\` if it is running`, { cause: error });
   });
-  Object.assign(process.env, {
-    BUCKET_NAME: storage.bucketName,
-    TABLE_NAME: storage.tableName,
-    AWS_ENDPOINT_URL_S3: storage.s3Endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: storage.dynamoEndpoint,
-    S3_FORCE_PATH_STYLE: 'true',
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-  });
+  Object.assign(process.env, handlerEnvironment(storage));
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
 
   return storage;
 }
 
-function statusEvent(uploadId: string): APIGatewayProxyEvent {
-  const path = `/uploads/${uploadId}`;
-
-  return {
-    resource: '/uploads/{uploadId}',
-    path,
-    httpMethod: 'GET',
-    headers: {},
-    multiValueHeaders: {},
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: { uploadId },
-    stageVariables: null,
-    body: null,
-    isBase64Encoded: false,
-    requestContext: { httpMethod: 'GET', path, resourcePath: '/uploads/{uploadId}', stage: 'reconcile', requestId: uploadId },
-  } as unknown as APIGatewayProxyEvent;
-}
 
 /** Builds the event S3 would have sent for the object, in AWS's shape. */
 function syntheticEvent(bucket: string, key: string, size: number, eTag: string, region: string): S3Event {
@@ -191,7 +165,7 @@ async function reconcile(options: ReturnType<typeof readOptions>): Promise<numbe
   const s3 = new S3Client({ forcePathStyle: process.env.S3_FORCE_PATH_STYLE === 'true' });
 
   const readStatus = async (uploadId: string): Promise<UploadStatusResponse | undefined> => {
-    const invocation = await query.invoke(statusEvent(uploadId));
+    const invocation = await query.invoke(uploadStatusEvent(uploadId, 'reconcile'));
     if (invocation.result?.statusCode !== 200) return undefined;
 
     return JSON.parse(invocation.result.body) as UploadStatusResponse;

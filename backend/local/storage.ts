@@ -167,6 +167,23 @@ function delay(milliseconds: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, milliseconds));
 }
 
+/**
+ * Returns the environment variables that point the handlers, through the AWS SDK, at this storage
+ * with the local credentials.
+ */
+export function handlerEnvironment(storage: Pick<Storage, 'bucketName' | 'tableName' | 's3Endpoint' | 'dynamoEndpoint'>): Record<string, string> {
+  return {
+    BUCKET_NAME: storage.bucketName,
+    TABLE_NAME: storage.tableName,
+    AWS_ENDPOINT_URL_S3: storage.s3Endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: storage.dynamoEndpoint,
+    S3_FORCE_PATH_STYLE: 'true',
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  };
+}
+
 /** Creates the table with the key schema of the CDK app unless it exists. */
 async function ensureTable(endpoint: string, tableName: string): Promise<void> {
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
