@@ -27,7 +27,7 @@ if (files.length === 0) {
 }
 
 // Every test file loads the AWS SDK, which on Node.js 20 prints a seven-line notice that its releases
-// from January 2027 need Node.js 22. The README says so once; here it would bury the results.
+// from January 2027 need Node.js 22. The README states it once, and here it would bury the results.
 const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...process.env };
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...files], { stdio: 'inherit', env });
 process.exit(result.status ?? 1);

@@ -17,7 +17,7 @@ import { build } from 'esbuild';
 const run = promisify(execFile);
 const FUNCTIONS_DIR = fileURLToPath(new URL('.', import.meta.url));
 
-/** The options `NodejsFunction` receives in backend/cdk/drink-photos.ts, as esbuild takes them. */
+/** Bundles a handler with the esbuild options that `NodejsFunction` receives in backend/cdk/drink-photos.ts. */
 async function bundle(name: string, outdir: string, external: string[]): Promise<{ file: string; inputs: string[] }> {
   const file = join(outdir, `${name}.mjs`);
   const result = await build({

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
 
 import type { UploadStatusResponse } from '../shared/api.js';
@@ -12,17 +11,10 @@ const MAX_INPUT_PIXELS = 5_000_000;
 
 let harness: Harness;
 let api: Awaited<ReturnType<typeof loadApi>>;
-let listKeys: (prefix: string) => Promise<string[]>;
 
 before(async () => {
   harness = await startHarness({ MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES), MAX_INPUT_PIXELS: String(MAX_INPUT_PIXELS) });
   api = await loadApi(harness);
-  const { s3Client } = await import('../shared/clients.js');
-  listKeys = async (prefix) => {
-    const result = await s3Client.send(new ListObjectsV2Command({ Bucket: harness.storage.bucketName, Prefix: prefix }));
-
-    return (result.Contents ?? []).map((object) => object.Key ?? '');
-  };
 });
 
 after(async () => {
@@ -116,9 +108,9 @@ describe('process-photo rejections', () => {
       assert.ok((status.reason ?? '').length > 20, `reason ${JSON.stringify(status.reason)} explains the rejection`);
       assert.equal(status.photo, undefined);
       assert.equal(drink.statusCode, 404);
-      assert.equal((await listKeys('rejected/')).filter((key) => key.includes(uploadId)).length, 1);
-      assert.equal((await listKeys('photos/')).filter((key) => key.includes(uploadId)).length, 0);
-      assert.equal((await listKeys(`renditions/${uploadId}/`)).length, 0);
+      assert.equal((await api.listKeys('rejected/')).filter((key) => key.includes(uploadId)).length, 1);
+      assert.equal((await api.listKeys('photos/')).filter((key) => key.includes(uploadId)).length, 0);
+      assert.equal((await api.listKeys(`renditions/${uploadId}/`)).length, 0);
     });
   }
 
@@ -144,7 +136,7 @@ describe('process-photo rejections', () => {
 
     // Assess
     assert.equal((await statusOf(uploadId)).status, 'rejected');
-    assert.equal((await listKeys('rejected/')).filter((key) => key.includes(uploadId)).length, 1);
+    assert.equal((await api.listKeys('rejected/')).filter((key) => key.includes(uploadId)).length, 1);
   });
 });
 

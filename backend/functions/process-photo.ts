@@ -7,8 +7,8 @@
  * failure part way throws, so the event is retried until the photo ends indexed or rejected.
  *
  * A presigned POST can be sent again until it expires, with other bytes under the same key. The
- * first ETag that process-photo reads claims the upload id (`claimUpload`); an object with another
- * ETag is a re-upload, which is moved to `rejected/` unchecked and never indexed.
+ * first ETag that process-photo reads claims the upload id (`claimUpload`). An object with another
+ * ETag is a re-upload, so it is moved to `rejected/` unchecked and never indexed.
  */
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 

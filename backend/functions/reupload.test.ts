@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 
 import type { DrinkResponse, UploadStatusResponse } from '../shared/api.js';
@@ -14,17 +13,10 @@ import { type Harness, loadApi, makeJpeg, parseBody, postFile, startHarness } fr
 
 let harness: Harness;
 let api: Awaited<ReturnType<typeof loadApi>>;
-let listKeys: (prefix: string) => Promise<string[]>;
 
 before(async () => {
   harness = await startHarness();
   api = await loadApi(harness);
-  const { s3Client } = await import('../shared/clients.js');
-  listKeys = async (prefix) => {
-    const result = await s3Client.send(new ListObjectsV2Command({ Bucket: harness.storage.bucketName, Prefix: prefix }));
-
-    return (result.Contents ?? []).map((object) => object.Key ?? '');
-  };
 });
 
 after(async () => {
@@ -105,9 +97,9 @@ describe('process-photo with a presigned POST sent twice', () => {
     assert.equal(item?.photo?.sha256, sha256(photo));
     assert.equal(drink.photo.uploadId, upload.uploadId);
     assert.deepEqual(drink.earlierPhotos ?? [], []);
-    assert.deepEqual((await listKeys('photos/')).filter((key) => key.includes(upload.uploadId)), []);
-    assert.equal((await listKeys('rejected/')).filter((key) => key.includes(upload.uploadId)).length, 1);
-    assert.equal((await listKeys(`renditions/${upload.uploadId}/`)).length, 4);
+    assert.deepEqual((await api.listKeys('photos/')).filter((key) => key.includes(upload.uploadId)), []);
+    assert.equal((await api.listKeys('rejected/')).filter((key) => key.includes(upload.uploadId)).length, 1);
+    assert.equal((await api.listKeys(`renditions/${upload.uploadId}/`)).length, 4);
   });
 
   it('keeps a rejected upload rejected when sent again', async () => {
@@ -128,7 +120,7 @@ describe('process-photo with a presigned POST sent twice', () => {
     // Assess
     assert.equal((await statusOf(upload.uploadId)).status, 'rejected');
     assert.equal((await api.getDrink('Reuse Bar', 'After Rejection')).statusCode, 404);
-    assert.deepEqual((await listKeys('photos/')).filter((key) => key.includes(upload.uploadId)), []);
-    assert.deepEqual(await listKeys(`renditions/${upload.uploadId}/`), []);
+    assert.deepEqual((await api.listKeys('photos/')).filter((key) => key.includes(upload.uploadId)), []);
+    assert.deepEqual(await api.listKeys(`renditions/${upload.uploadId}/`), []);
   });
 });

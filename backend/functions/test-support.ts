@@ -11,6 +11,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, S3Event, S3EventRecord } from 'aws-lambda';
 
 import sharp from 'sharp';
@@ -134,6 +135,7 @@ export async function loadApi(harness: Harness) {
   const { handler: presign } = await import('./presign.js');
   const { handler: processPhoto } = await import('./process-photo.js');
   const { handler: query } = await import('./query.js');
+  const { s3Client } = await import('../shared/clients.js');
 
   async function requestUpload(barName: string, drinkName: string, contentType: string, contentLength: number): Promise<CreateUploadResponse> {
     const body = JSON.stringify({ barName, drinkName, contentType, contentLength });
@@ -164,6 +166,12 @@ export async function loadApi(harness: Harness) {
       await processPhoto(event);
 
       return uploadId;
+    },
+    /** Lists the object keys under `prefix`, up to the 1000 of one page. */
+    async listKeys(prefix: string): Promise<string[]> {
+      const result = await s3Client.send(new ListObjectsV2Command({ Bucket: harness.storage.bucketName, Prefix: prefix }));
+
+      return (result.Contents ?? []).map((object) => object.Key ?? '');
     },
     getStatus(uploadId: string): Promise<APIGatewayProxyResult> {
       return query(apiEvent({ resource: '/uploads/{uploadId}', path: `/uploads/${uploadId}` }));

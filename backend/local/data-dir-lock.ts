@@ -14,7 +14,7 @@ export interface DataDirLock {
   release(): Promise<void>;
 }
 
-/** Returns true when a process with this id runs, whoever owns it. */
+/** Returns true when a process with this id is running, under any user. */
 function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -26,8 +26,8 @@ function isRunning(pid: number): boolean {
 }
 
 /**
- * Creates `runtime.lock` in `dataDir` with this process's id. Throws when a running process holds
- * it. A lock file left by a process that no longer runs, for example after a crash, is taken over.
+ * Creates `runtime.lock` in `dataDir` with this process's id. Throws when the lock belongs to a
+ * running process. A lock file left by a process that no longer runs, for example after a crash, is taken over.
  */
 export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   const path = join(dataDir, LOCK_FILE_NAME);

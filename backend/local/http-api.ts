@@ -374,7 +374,7 @@ export function createHttpApi(options: HttpApiOptions) {
     const report = { resource: match.resource, functionName: route.functionName, event, invocation };
 
     if (invocation.error !== undefined || !isProxyResult(result)) {
-      // API Gateway answers 502 when the function fails or returns something else than a proxy result.
+      // API Gateway returns 502 when the function fails or returns anything other than a proxy result.
       writeJson(response, 502, { error: 'BadGateway', message: 'Internal server error' }, { ...cors, ...traceHeaders });
       finish(502, report);
       return;

@@ -8,7 +8,7 @@
  * log lines instead of the step lines.
  */
 // The AWS SDK warns at its first call, over several lines, that its releases from January 2027 need
-// Node.js 22. One line here says it once, before the demo URL, instead of amid the step lines.
+// Node.js 22. One line here prints it once, before the demo URL, instead of amid the step lines.
 if (Number(process.versions.node.split('.')[0]) < 22 && process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED === undefined) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   console.warn(`note: Node.js ${process.versions.node} runs this, but AWS SDK releases from January 2027 need Node.js 22 or newer`);

@@ -69,7 +69,7 @@ export interface UploadStatusResponse {
   readonly status: UploadStatus;
   readonly barName: string;
   readonly drinkName: string;
-  /** Why the pipeline rejected the photo; present only when `status` is `rejected`. */
+  /** Reason the pipeline rejected the photo, present only when `status` is `rejected`. */
   readonly reason?: string;
   /** Present only when `status` is `indexed`. */
   readonly photo?: Photo;

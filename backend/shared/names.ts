@@ -67,8 +67,8 @@ export function findNameProblem(name: string): NameProblem | undefined {
  *
  * NFKC first folds compatibility forms, so fullwidth `ＢＡＲ` and the ligature `ﬁ` match `BAR` and
  * `fi`. Lower-, upper-, then lower-casing approximates Unicode full case folding with what
- * JavaScript offers: `ẞ`, `ß` and `SS` all become `ss`, because `ẞ` lower-cases to `ß`, which
- * upper-cases to `SS`; final sigma becomes `σ`. Casing is locale-independent, so dotless `ı`
+ * JavaScript offers. `ẞ`, `ß` and `SS` all become `ss`, because `ẞ` lower-cases to `ß`, which
+ * upper-cases to `SS`. Final sigma becomes `σ`. Casing is locale-independent, so dotless `ı`
  * upper-cases to `I` and `Kırmızı` matches `Kirmizi`, while `İ` lower-cases to `i` with a combining
  * dot and `İSTANBUL` stays apart from `istanbul`, as in Unicode full case folding. NFKC afterwards
  * undoes the decompositions that casing can introduce.
